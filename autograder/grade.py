@@ -1,0 +1,160 @@
+"""Grade a class's submissions: sanitize -> execute (elsewhere) -> decide -> record -> report.
+
+Only plain data crosses from the student's kernel to here; expected values of hidden probes are
+computed here from the reference solution, on inputs drawn fresh for every student.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import course, record, reference, report, spec
+from .decide import ItemResult, decide_item
+from .execute import Task
+from .executors import Executor, LocalExecutor
+from .sanitize import InvalidSubmission, sanitize
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+STATUS_ORDER = ["ok", "timeout", "error", "crashed", "invalid", "missing"]  # later = worse
+
+
+@dataclass
+class StudentResult:
+    student: str
+    assignment: str
+    status: str = "ok"
+    score: float = 0.0
+    max_score: float = 0.0
+    items: list[ItemResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    detail: str = ""
+    seconds: float = 0.0
+
+    def worsen(self, status: str, detail: str) -> None:
+        if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
+            self.status = status
+        self.detail = "; ".join(d for d in (self.detail, detail) if d)
+
+    def row(self) -> dict:
+        row = {"student_id": self.student, "assignment": self.assignment, "score": round(self.score, 4),
+               "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2)}
+        row.update({item.id: item.score for item in self.items})
+        return row
+
+
+def find_students(submissions: Path, only: list[str] | None) -> list[str]:
+    if not submissions.is_dir():
+        raise SystemExit(f"error: submissions folder {submissions} does not exist")
+    found = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+    bad = [s for s in found if not STUDENT_ID.match(s)]
+    if bad:
+        raise SystemExit(f"error: these folder names are not usable student ids: {', '.join(bad)}")
+    if only:
+        unknown = sorted(set(only) - set(found))
+        if unknown:
+            print(f"warning: no submission folder for {', '.join(unknown)} (graded as missing)", file=sys.stderr)
+        return sorted(set(only))
+    return found
+
+
+def read_submission(path: Path) -> str:
+    """The notebook's text; refuses symlinks and anything but a regular file."""
+    if path.is_symlink() or not path.is_file():
+        raise InvalidSubmission("not a regular file (symlinks are not followed)")
+    if path.stat().st_size > 20_000_000:
+        raise InvalidSubmission("larger than 20 MB")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def item_notebooks(root: Path, assignment: str, items: tuple[spec.Item, ...]) -> dict[str, list[spec.Item]]:
+    """Which released notebook holds each item's check cell."""
+    placed: dict[str, list[spec.Item]] = {}
+    for path in course.notebooks(root / course.SOURCE_DIR / assignment):
+        nb = nbformat.read(path, as_version=4)
+        ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells if reference.is_check_cell(c)}
+        placed[path.name] = [item for item in items if item.id in ids]
+    missing = {i.id for i in items} - {i.id for group in placed.values() for i in group}
+    if missing:
+        raise SystemExit(f"error: the checks {sorted(missing)} have no check cell in solutions/{assignment}/")
+    return placed
+
+
+def grade(assignment: str, submissions: Path, out: Path, *, root: Path, db_url: str,
+          students: list[str] | None = None, executor: Executor | None = None,
+          seed: int | None = None, progress: bool = True, cell_timeout: int = 30,
+          notebook_timeout: int = 300) -> list[StudentResult]:
+    the_spec = spec.load(assignment)
+    by_notebook = item_notebooks(root, assignment, the_spec.items)
+    batch_seed = seed if seed is not None else secrets.randbits(64)
+    results = {s: StudentResult(s, assignment, max_score=the_spec.max_score) for s in find_students(submissions, students)}
+    tasks, plans = [], {}
+    for student, result in results.items():
+        for nb_name, items in by_notebook.items():
+            path = submissions / student / nb_name
+            if not path.exists() and not path.is_symlink():
+                result.worsen("missing", f"{nb_name} was not submitted")
+                continue
+            try:
+                nb, notes = sanitize(read_submission(path), db_url=db_url, assignment=assignment,
+                                     notebook=Path(nb_name).stem, student=student)
+            except InvalidSubmission as error:
+                result.worsen("invalid", f"{nb_name}: {error}")
+                continue
+            result.notes += notes
+            rng = random.Random(f"{batch_seed}:{student}:{nb_name}")
+            probes = {item.id: [p.instantiate(rng) for p in item.probes] for item in items}
+            plans[(student, nb_name)] = probes
+            tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb),
+                              {gid: [p.expr for p in ps] for gid, ps in probes.items()}, cell_timeout, notebook_timeout))
+
+    executor = executor or LocalExecutor()
+    finished = executor.map(tasks)
+    if progress:
+        from tqdm import tqdm
+
+        finished = tqdm(finished, total=len(tasks), desc=f"grading {assignment}", unit="notebook", file=sys.stderr)
+    autograded = root / "autograded"
+    for task, outcome in finished:
+        result = results[task.student]
+        result.seconds += outcome.seconds
+        if outcome.status != "ok":
+            result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
+        for item in by_notebook[task.notebook]:
+            probes = plans[(task.student, task.notebook)][item.id]
+            observed = outcome.observed.get(item.id) or [None] * len(probes)
+            references = reference.expected_values(assignment, root, probes)
+            result.items.append(decide_item(item, probes, observed, references))
+        if outcome.nb_json:
+            save_autograded(autograded / task.student / assignment / task.notebook, outcome.nb_json)
+
+    for student, result in results.items():
+        result.items.sort(key=lambda i: [it.id for it in the_spec.items].index(i.id))
+        result.score = round(sum(i.score for i in result.items), 4)
+        for nb_name, items in by_notebook.items():
+            if result.status in ("missing", "invalid") and not any(i.id in {it.id for it in items} for i in result.items):
+                continue
+            decided = [i for i in result.items if i.id in {it.id for it in items}]
+            record.record(db_url, assignment, student, Path(nb_name).stem, decided)
+        write_feedback(out / "feedback" / student / f"{assignment}.html", result)
+    report.write_csv(out / "grades.csv", [r.row() for r in results.values()], [i.id for i in the_spec.items])
+    return list(results.values())
+
+
+def save_autograded(path: Path, nb_json: str) -> None:
+    """Written by this (trusted) process into a folder the student never had access to."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(nb_json, encoding="utf-8")
+
+
+def write_feedback(path: Path, result: StudentResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.feedback_html(result), encoding="utf-8")

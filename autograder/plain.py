@@ -1,0 +1,95 @@
+"""Turn whatever a probe expression evaluates to into plain JSON data.
+
+This module is the only grading code that runs inside the student's kernel: the grader sends
+its source, calls :func:`probe`, and reads back one JSON string. It therefore imports nothing
+but the standard library at module level and never trusts the objects it looks at beyond
+reading them. Everything it returns is data (numbers, strings, lists, dicts); the decision about
+what that data is worth is made elsewhere, in the grader's own process.
+"""
+
+import json
+import math
+import sys
+
+MAX_ELEMENTS = 10_000  # a probe never needs more; bigger answers are summarised
+MAX_TEXT = 2_000
+
+
+def _number(value):
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def _tensor(value):
+    torch = sys.modules.get("torch")
+    data = value.detach()
+    out = {
+        "type": "tensor",
+        "dtype": str(data.dtype).replace("torch.", ""),
+        "shape": list(data.shape),
+        "device": data.device.type,
+        "requires_grad": bool(value.requires_grad),
+        "is_leaf": bool(value.is_leaf),
+        "grad_fn": type(value.grad_fn).__name__ if value.grad_fn is not None else None,
+    }
+    if data.numel() > MAX_ELEMENTS:
+        out["values"] = None
+        return out
+    if data.is_complex() or data.dtype == torch.bool or not data.is_floating_point():
+        out["values"] = data.cpu().tolist()
+    else:
+        out["values"] = _floats(data.cpu().double().tolist())
+    return out
+
+
+def _floats(values):
+    if isinstance(values, list):
+        return [_floats(v) for v in values]
+    return _number(values)
+
+
+def to_plain(value, depth=0):
+    """Describe ``value`` as JSON-compatible data (never the object itself)."""
+    torch = sys.modules.get("torch")
+    if depth > 6:
+        return {"type": "too-deep"}
+    if value is None or isinstance(value, (bool, str)):
+        return value if not isinstance(value, str) else value[:MAX_TEXT]
+    if isinstance(value, int) and type(value) is int:
+        return value
+    if isinstance(value, float) and type(value) is float:
+        return _number(value)
+    if torch is not None and isinstance(value, torch.Tensor):
+        return _tensor(value)
+    if torch is not None and isinstance(value, torch.dtype):
+        return {"type": "dtype", "name": str(value).replace("torch.", "")}
+    if isinstance(value, BaseException):
+        return {"type": "exception", "class": type(value).__name__, "message": str(value)[:MAX_TEXT]}
+    if type(value) in (list, tuple):
+        return {"type": type(value).__name__, "items": [to_plain(v, depth + 1) for v in value[:MAX_ELEMENTS]]}
+    if type(value) is dict:
+        return {"type": "dict", "items": {str(k): to_plain(v, depth + 1) for k, v in list(value.items())[:100]}}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray):
+        return {"type": "ndarray", "dtype": str(value.dtype), "shape": list(value.shape),
+                "values": _floats(value.tolist()) if value.dtype.kind == "f" else value.tolist()}
+    if numpy is not None and isinstance(value, numpy.generic):
+        return to_plain(value.item(), depth + 1)
+    # Anything else is described, not converted: its own __eq__ or __float__ is never trusted.
+    return {"type": "object", "class": type(value).__name__}
+
+
+def probe(expressions, namespace):
+    """Evaluate each expression in ``namespace``; return a JSON list of plain results."""
+    results = []
+    for expression in expressions:
+        try:
+            value = eval(expression, namespace)  # noqa: S307 - evaluating the grader's own probe
+            results.append({"ok": True, "value": to_plain(value)})
+        except BaseException as error:  # a probe must never stop the grader
+            results.append({"ok": False, "error": type(error).__name__, "message": str(error)[:MAX_TEXT]})
+    return json.dumps(results)

@@ -1,0 +1,35 @@
+"""Write decided grades into nbgrader's gradebook, idempotently, from the trusted process only."""
+
+from __future__ import annotations
+
+import warnings
+
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
+
+from .decide import ItemResult
+
+
+def record(db_url: str, assignment: str, student: str, notebook: str, items: list[ItemResult]) -> None:
+    """Set the auto scores of ``student``'s submission (created if needed; re-runs overwrite)."""
+    with Gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission trips SQLAlchemy's autoflush notice
+        gb.update_or_create_student(student)
+        try:
+            gb.find_submission(assignment, student)
+        except MissingEntry:
+            gb.add_submission(assignment, student)
+        for item in items:
+            grade = gb.find_grade(item.id, notebook, assignment, student)
+            grade.auto_score = item.score
+            grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def remove(db_url: str, assignment: str, student: str) -> None:
+    """Forget a submission (used when a student's notebook is missing on a re-run)."""
+    with Gradebook(db_url) as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except MissingEntry:
+            pass

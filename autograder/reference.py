@@ -1,0 +1,59 @@
+"""The reference solution as a namespace in the grader's process, to compute expected values.
+
+The instructor's solution notebook is trusted code: its non-check code cells are executed here,
+once per assignment, and hidden probes are evaluated against the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+from . import course, plain
+
+def is_check_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def solution_code(notebook_path: Path) -> str:
+    nb = nbformat.read(notebook_path, as_version=4)
+    cells = [
+        c.source for c in nb.cells
+        if c.cell_type == "code" and not is_check_cell(c)
+    ]
+    return "\n\n".join(cells)
+
+
+@lru_cache(maxsize=None)
+def namespace(assignment: str, root: str) -> dict:
+    """Globals after running the solution notebooks of ``assignment`` (quietly).
+
+    Setup cells run too: their installs are guarded by "is it missing?", which is false here.
+    """
+    folder = Path(root) / course.SOURCE_DIR / assignment
+    ns: dict = {"__name__": f"reference_{assignment}"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for path in course.notebooks(folder):
+            exec(compile(solution_code(path), str(path), "exec"), ns)  # noqa: S102 - instructor code
+    return ns
+
+
+def evaluate(assignment: str, root: Path, expressions: list[str]) -> list[dict]:
+    return json.loads(plain.probe(expressions, namespace(assignment, str(root))))
+
+
+def expected_values(assignment: str, root: Path, probes: list) -> list:
+    """The reference result of each probe that is compared with one (None for the others)."""
+    from .spec import Reference
+
+    wanted = [i for i, p in enumerate(probes) if isinstance(p.expect, Reference)]
+    values: list = [None] * len(probes)
+    for i, value in zip(wanted, evaluate(assignment, root, [probes[i].expr for i in wanted])):
+        values[i] = value
+    return values

@@ -1,0 +1,57 @@
+"""What the grader tells people: the grade CSV, per-student feedback HTML, a summary table."""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+from collections import Counter
+from pathlib import Path
+
+CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds"]
+
+
+def write_csv(path: Path, rows: list[dict], item_ids: list[str]) -> None:
+    """Write ``rows`` atomically (a half-written grade file is never left behind)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".csv.partial")
+    with open(partial, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS + item_ids, extrasaction="ignore")
+        writer.writeheader()
+        for row in sorted(rows, key=lambda r: (r["student_id"], r["assignment"])):
+            writer.writerow(row)
+    os.replace(partial, path)
+
+
+def feedback_html(result) -> str:
+    """Each item's result and hints; hidden probes are named as such, with no inputs or answers."""
+    parts = [f"<h1>{html.escape(result.assignment)}: feedback for {html.escape(result.student)}</h1>",
+             f"<p><b>Score: {result.score:g} / {result.max_score:g}</b> (status: {html.escape(result.status)})</p>"]
+    if result.detail:
+        parts.append(f"<p>{html.escape(result.detail)}</p>")
+    if result.notes:
+        parts.append("<p>Changes made before grading:</p><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
+    for item in result.items:
+        mark = "✔" if item.passed else "✘"
+        parts.append(f"<h2>{mark} {html.escape(item.id)} {html.escape(item.title)}: {item.score:g} / {item.points:g}</h2><ul>")
+        for probe in item.probes:
+            what = "hidden check" if probe.hidden else f"<code>{html.escape(probe.expr)}</code>"
+            verdict = "passed" if probe.passed else html.escape(probe.message)
+            hint = f"<br><em>Hint: {html.escape(probe.hint)}</em>" if probe.hint else ""
+            parts.append(f"<li>{what}: {verdict}{hint}</li>")
+        parts.append("</ul>")
+    style = "body{font-family:sans-serif;max-width:50em;margin:2em auto}code{background:#eee}"
+    return f"<!doctype html><meta charset='utf-8'><title>{html.escape(result.assignment)}</title><style>{style}</style>" + "\n".join(parts)
+
+
+def summary(results) -> str:
+    """Count per status, mean score, and the slowest notebooks."""
+    if not results:
+        return "no submissions graded"
+    counts = Counter(r.status for r in results)
+    scored = [r.score / r.max_score for r in results if r.max_score]
+    lines = ["status    count", *(f"{s:<9} {n:>5}" for s, n in sorted(counts.items()))]
+    lines.append(f"mean score: {100 * sum(scored) / len(scored):.1f}% over {len(results)} submissions")
+    slowest = sorted(results, key=lambda r: -r.seconds)[:3]
+    lines.append("slowest: " + ", ".join(f"{r.student}/{r.assignment} {r.seconds:.1f}s" for r in slowest))
+    return "\n".join(lines)

@@ -1,0 +1,302 @@
+"""What a graded item asks, written as data: probes, expectations, points and hints.
+
+A probe is a Python expression the grader evaluates in the student's namespace (see
+:mod:`autograder.plain`); an expectation says what its plain result must look like. Each
+expectation explains a failure in words a student can act on, and returns ``None`` on success.
+Hidden probes are templates filled with fresh random numbers at grading time and compared with
+what the reference solution gives for the very same expression.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# ---------------------------------------------------------------------------------------------
+# Reading numbers out of plain data
+
+
+def numeric(value: Any) -> tuple[list[int], list[float]] | None:
+    """(shape, flat values) of a number, tensor, array or nested list; None if not numeric."""
+    if isinstance(value, bool):
+        return [], [float(value)]
+    if isinstance(value, (int, float)) or value in ("nan", "inf", "-inf"):
+        return [], [float(value)]
+    if isinstance(value, dict) and value.get("type") in ("tensor", "ndarray"):
+        if value.get("values") is None:
+            return None
+        return list(value["shape"]), _flatten(value["values"])
+    if isinstance(value, dict) and value.get("type") in ("list", "tuple"):
+        parts = [numeric(v) for v in value["items"]]
+        if any(p is None for p in parts) or not parts:
+            return None if not parts else None
+        inner = parts[0][0]
+        if any(p[0] != inner for p in parts):
+            return None
+        return [len(parts)] + inner, [x for p in parts for x in p[1]]
+    return None
+
+
+def _flatten(values: Any) -> list[float]:
+    if isinstance(values, list):
+        return [x for v in values for x in _flatten(v)]
+    return [float(values)]
+
+
+def describe(value: Any) -> str:
+    """A short human description of a plain value, for feedback."""
+    if isinstance(value, dict):
+        kind = value.get("type")
+        if kind == "tensor":
+            shown = value["values"]
+            return f"tensor({shown}, dtype={value['dtype']})" if shown is not None else f"tensor of shape {value['shape']}"
+        if kind == "exception":
+            return f"{value['class']}({value['message']!r})"
+        if kind == "object":
+            return f"an object of type {value['class']}"
+        if kind in ("list", "tuple"):
+            return f"a {kind} of {len(value['items'])} items"
+        return kind or "a dict"
+    return repr(value)
+
+
+def _close(a: float, b: float, rtol: float, atol: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Expectations
+
+
+class Expectation:
+    """Base class: ``explain(observed, reference)`` returns None when satisfied."""
+
+    def explain(self, observed: Any, reference: Any = None, reveal: bool = True) -> str | None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Close(Expectation):
+    """A number or array equal to ``value`` within tolerance (dtype and container are free)."""
+
+    value: Any
+    rtol: float = 1e-4
+    atol: float = 1e-5
+    scalar_ok: bool = True  # a plain Python float may stand for a 0-d tensor
+
+    def explain(self, observed, reference=None, reveal=True):
+        return compare_numbers(observed, self.value, self.rtol, self.atol, self.scalar_ok, reveal)
+
+
+@dataclass(frozen=True)
+class Reference(Expectation):
+    """Whatever the reference solution gives for the same probe, within tolerance."""
+
+    rtol: float = 1e-4
+    atol: float = 1e-5
+    scalar_ok: bool = True
+
+    def explain(self, observed, reference=None, reveal=True):
+        if reference is None:
+            return "no reference value is available for this check"
+        if numeric(reference) is None:
+            if observed == reference:
+                return None
+            return f"expected {describe(reference)}, got {describe(observed)}" if reveal else f"got {describe(observed)}, which differs from the reference"
+        return compare_numbers(observed, reference, self.rtol, self.atol, self.scalar_ok, reveal)
+
+
+def compare_numbers(observed, expected, rtol, atol, scalar_ok, reveal=True) -> str | None:
+    if observed is None:
+        return "the value is None (for a .grad: backward() was never called on this graph)"
+    if isinstance(observed, dict) and observed.get("type") == "tensor" and not observed["dtype"].startswith(
+        ("float", "double", "half", "bfloat", "complex")
+    ) and _has_fraction(expected):
+        return f"the tensor has integer dtype {observed['dtype']}; use a floating-point tensor"
+    got, want = numeric(observed), numeric(expected)
+    if got is None:
+        return f"expected a number or tensor, got {describe(observed)}"
+    if not scalar_ok and isinstance(expected, dict) and not isinstance(observed, dict):
+        return f"expected a tensor, got a plain {type(observed).__name__}"
+    if _squeeze(got[0]) != _squeeze(want[0]) or len(got[1]) != len(want[1]):
+        return f"expected shape {tuple(want[0])}, got shape {tuple(got[0])}"
+    if all(_close(a, b, rtol, atol) for a, b in zip(got[1], want[1])):
+        return None
+    found = diagnose(got[1], want[1], rtol, atol)
+    if found:
+        return found
+    if not reveal:
+        return f"got {_show(got[1], got[0])}, which differs from the reference solution on this input"
+    return f"expected {_show(want[1], want[0])}, got {_show(got[1], got[0])}"
+
+
+def diagnose(got: list[float], want: list[float], rtol: float, atol: float) -> str | None:
+    """Name the common autograd mistakes that leave a recognisable trace in the numbers."""
+    if any(abs(b) > atol for b in want):
+        for factor in (2.0, 3.0):
+            if all(_close(a, factor * b, rtol, atol) for a, b in zip(got, want)):
+                return (f"the result is {factor:g}x the expected value: gradients accumulate in .grad, so "
+                        "backward() ran more than once without zeroing (call x.grad.zero_() or zero_grad())")
+        if all(_close(a, -b, rtol, atol) for a, b in zip(got, want)):
+            return "the result has the wrong sign"
+        if all(abs(a) <= atol for a in got):
+            return "the result is zero: is the graph detached (.detach(), .item(), torch.no_grad()) or was .grad zeroed after backward()?"
+    return None
+
+
+def _squeeze(shape):
+    return [n for n in shape if n != 1]
+
+
+def _has_fraction(expected) -> bool:
+    parsed = numeric(expected)
+    return parsed is not None and any(x != int(x) for x in parsed[1] if math.isfinite(x))
+
+
+def _show(values, shape):
+    text = ", ".join(f"{v:.6g}" for v in values[:8]) + (", ..." if len(values) > 8 else "")
+    return text if not shape else f"[{text}] (shape {tuple(shape)})"
+
+
+@dataclass(frozen=True)
+class Tensor(Expectation):
+    """A tensor with the given properties; ``dtype`` 'float' accepts any floating dtype."""
+
+    dtype: str | None = None
+    shape: tuple[int, ...] | None = None
+    requires_grad: bool | None = None
+    is_leaf: bool | None = None
+    device: str | None = None
+
+    def explain(self, observed, reference=None, reveal=True):
+        if not (isinstance(observed, dict) and observed.get("type") == "tensor"):
+            return f"expected a torch tensor, got {describe(observed)}"
+        if self.dtype == "float" and not observed["dtype"].startswith(("float", "double", "half", "bfloat")):
+            return f"expected a floating-point tensor, got dtype {observed['dtype']}"
+        if self.dtype not in (None, "float") and observed["dtype"] != self.dtype:
+            return f"expected dtype {self.dtype}, got {observed['dtype']}"
+        if self.shape is not None and tuple(observed["shape"]) != tuple(self.shape):
+            return f"expected shape {tuple(self.shape)}, got {tuple(observed['shape'])}"
+        if self.requires_grad is not None and observed["requires_grad"] != self.requires_grad:
+            return "the tensor should require grad (requires_grad=True)" if self.requires_grad else "the tensor should not require grad"
+        if self.is_leaf is not None and observed["is_leaf"] != self.is_leaf:
+            return "expected a leaf tensor (created directly, not computed)" if self.is_leaf else "expected a computed tensor, not a leaf"
+        if self.device is not None and observed["device"] != self.device:
+            return f"expected the tensor on {self.device}, got {observed['device']}"
+        return None
+
+
+@dataclass(frozen=True)
+class Raised(Expectation):
+    """A kept exception object of class ``cls`` whose message contains ``contains``."""
+
+    cls: str
+    contains: str = ""
+
+    def explain(self, observed, reference=None, reveal=True):
+        if not (isinstance(observed, dict) and observed.get("type") == "exception"):
+            return f"expected the {self.cls} you caught, got {describe(observed)}"
+        if observed["class"] != self.cls:
+            return f"expected a {self.cls}, got a {observed['class']}: {observed['message']}"
+        if self.contains.lower() not in observed["message"].lower():
+            return f"that {self.cls} is not the one this item asks for: {observed['message']}"
+        return None
+
+
+@dataclass(frozen=True)
+class Equal(Expectation):
+    """Exactly this plain value (strings, booleans, lists of names)."""
+
+    value: Any
+
+    def explain(self, observed, reference=None, reveal=True):
+        want = self.value
+        if isinstance(observed, dict) and observed.get("type") in ("list", "tuple") and isinstance(want, (list, tuple)):
+            observed = [v for v in observed["items"]]
+            want = list(want)
+        if observed == want:
+            return None
+        return f"expected {want!r}, got {describe(observed)}" if reveal else f"got {describe(observed)}, which is not right"
+
+
+@dataclass(frozen=True)
+class AllOf(Expectation):
+    parts: tuple[Expectation, ...]
+
+    def explain(self, observed, reference=None, reveal=True):
+        for part in self.parts:
+            message = part.explain(observed, reference, reveal)
+            if message:
+                return message
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Items
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Shown when a failing probe's value satisfies ``when``: names a recognisable mistake."""
+
+    when: Expectation
+    message: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    expr: str
+    expect: Expectation
+    hidden: bool = False
+    draw: Callable[[random.Random], dict] | None = None  # fills ``expr``'s {fields}
+    weight: float = 1.0
+    hints: tuple[Hint, ...] = ()
+
+    def instantiate(self, rng: random.Random) -> "Probe":
+        """This probe with its template filled from ``rng`` (itself if it has no template)."""
+        if self.draw is None:
+            return self
+        return Probe(self.expr.format(**self.draw(rng)), self.expect, self.hidden, None, self.weight, self.hints)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str  # the nbgrader grade_id of the item's check cell
+    points: float
+    probes: tuple[Probe, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    items: tuple[Item, ...]
+    setup: str = ""  # code the reference namespace needs before the solution cells (rarely)
+    extra: dict = field(default_factory=dict)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        known = ", ".join(i.id for i in self.items)
+        raise KeyError(f"{self.name} has no item {item_id!r} (its items: {known})")
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.points for item in self.items)
+
+
+def load(assignment: str) -> Assignment:
+    """The spec of ``assignment`` from ``autograder.specs.<assignment>``."""
+    if not assignment.isidentifier():
+        raise ValueError(f"not an assignment name: {assignment!r}")
+    try:
+        module = importlib.import_module(f"autograder.specs.{assignment}")
+    except ModuleNotFoundError as error:
+        raise LookupError(f"no checks are defined for assignment {assignment!r}") from error
+    return module.SPEC

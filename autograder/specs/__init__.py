@@ -1,0 +1,1 @@
+"""One module per assignment; each defines ``SPEC``, an :class:`autograder.spec.Assignment`."""
