@@ -39,12 +39,13 @@ SPEC = Assignment(
         Item("q4_derivative_at", points=4, title="derivative_at(f, x0) with autograd", probes=(
             Probe("derivative_at(lambda t: t**3 - t, 1.7)", Close(3 * 1.7**2 - 1)),
             Probe("derivative_at(torch.sin, 0.0)", Close(1.0)),
-            Probe("derivative_at(lambda t: t**2, 3.0) + derivative_at(lambda t: t**2, 3.0)", Close(12.0), hints=(
-                Hint(Close(18.0), "the second call saw a gradient left over from the first: create a fresh tensor inside derivative_at."),
+            # Two identical calls must agree: a second call that sees the first one's gradient is off by 6.
+            Probe("derivative_at(lambda t: t**2, 3.0) - derivative_at(lambda t: t**2, 3.0)", Close(0.0), hints=(
+                Hint(Close(-6.0), "a second call saw the gradient left over from the first: create a fresh tensor inside derivative_at."),
             )),
-            Probe("derivative_at(lambda t: {a}*t**3 + {b}*torch.sin({c}*t), {x0})", Reference(), hidden=True, draw=_cubic_and_sine),
-            Probe("derivative_at(lambda t: torch.exp({a}*t) / (1 + t**2), {x0})", Reference(), hidden=True, draw=_exp_ratio),
-            Probe("derivative_at(lambda t: torch.tanh({a}*t) * t**{p}, {x0})", Reference(), hidden=True, draw=_tanh_product),
+            Probe("derivative_at(lambda t: {a}*t**3 + {b}*torch.sin({c}*t), {x0})", Reference(), hidden=True, weight=2, draw=_cubic_and_sine),
+            Probe("derivative_at(lambda t: torch.exp({a}*t) / (1 + t**2), {x0})", Reference(), hidden=True, weight=2, draw=_exp_ratio),
+            Probe("derivative_at(lambda t: torch.tanh({a}*t) * t**{p}, {x0})", Reference(), hidden=True, weight=2, draw=_tanh_product),
         )),
     ),
 )

@@ -1,0 +1,108 @@
+"""The bubblewrap sandbox a student's kernel runs in (see DESIGN.md §4).
+
+Inside: no network, its own PID/IPC/UTS namespaces, no capabilities, an unprivileged uid (so
+RLIMIT_NPROC binds; it never binds root), the host read-only and only what Python needs visible
+(system dirs, the interpreter, the venv, this package). Writable: a size-capped tmpfs for the
+kernel's cwd and /tmp, and one host folder (``link_dir``) that carries the kernel's ZMQ ``ipc``
+sockets, since TCP cannot cross ``--unshare-net``. The course root, gradebook, solutions/, other
+submissions and /root stay invisible because they are never bound.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import autograder
+
+PACKAGE_DIR = Path(autograder.__file__).resolve().parent
+WORK_DIR = "/home/student"  # the kernel's cwd inside the sandbox: a tmpfs, wiped between notebooks
+SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf"]
+# Caps the server needs only to drop to the sandbox uid; setpriv drops them (bounding set too) before Python runs.
+CAPS_TO_SWITCH_UID = ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"]
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fork-safe: no pools
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+@dataclass
+class Limits:
+    """Caps on one notebook's kernel (memory, file size, CPU) and on the worker's sandbox (processes)."""
+
+    memory: int = 4 * GIB  # RLIMIT_AS of the kernel process
+    file_size: int = 256 * MIB  # RLIMIT_FSIZE; also the size of each tmpfs
+    cpu_seconds: int = 600  # RLIMIT_CPU: a backstop behind the wall-clock timeouts
+    processes: int = 256  # RLIMIT_NPROC of the sandbox uid (threads count too)
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+def unavailable_reason() -> str | None:
+    """Why this machine cannot sandbox kernels, or None if it can."""
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap sandboxing needs Linux (this is {sys.platform})"
+    for tool in ("bwrap", "setpriv"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` is not installed (Debian/Ubuntu: apt-get install bubblewrap util-linux)"
+    if os.geteuid() != 0:
+        return "the sandbox drops to a per-worker uid, which needs the grader to run as root"
+    return None
+
+
+def parse_size(text: str) -> int:
+    """'4G', '512M', '1024K' or plain bytes -> bytes."""
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1 << 10, "M": MIB, "G": GIB, "T": 1 << 40}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def sandbox_uid(seed: int) -> int:
+    """An otherwise unused uid for one worker: RLIMIT_NPROC counts per uid across the whole host,
+    so workers (and concurrent grading runs) must not share one."""
+    return 200_000 + seed % 100_000
+
+
+def python_dirs() -> list[str]:
+    """The interpreter, its standard library and the venv, wherever they live (pyenv keeps them under /root)."""
+    dirs = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix}
+    dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted(dirs)
+
+
+def bwrap_argv(command: list[str], *, link_dir: str, uid: int, limits: Limits) -> list[str]:
+    """bwrap + setpriv command line that runs ``command`` in the sandbox as ``uid``."""
+    argv = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--hostname", "sandbox", "--cap-drop", "ALL"]
+    for cap in CAPS_TO_SWITCH_UID:
+        argv += ["--cap-add", cap]
+    for path in SYSTEM_DIRS + SYSTEM_FILES:
+        argv += ["--ro-bind-try", path, path]
+    for path in python_dirs():
+        argv += ["--ro-bind", path, path]
+    argv += ["--ro-bind", str(PACKAGE_DIR), str(PACKAGE_DIR)]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    size = str(limits.file_size)
+    argv += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
+             "--size", size, "--perms", "0777", "--tmpfs", WORK_DIR]
+    argv += ["--bind", link_dir, link_dir, "--chdir", WORK_DIR, "--clearenv"]
+    for key, value in sandbox_env().items():
+        argv += ["--setenv", key, value]
+    argv += ["--", shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    return argv + command
+
+
+def sandbox_env() -> dict[str, str]:
+    """The whole environment inside: nothing of the grader's leaks in (no JPY_PARENT_PID, no secrets)."""
+    path = os.pathsep.join([os.path.join(sys.prefix, "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
+    return {"PATH": path, "HOME": WORK_DIR, "USER": "student", "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1",
+            "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "PYTHONDONTWRITEBYTECODE": "1",
+            **THREAD_ENV}

@@ -1,0 +1,99 @@
+"""Exercise 03: tensors that require grad, grad_fn chains, leaves, requires_grad_() and detach()."""
+
+from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
+
+
+def L(values):
+    """A nested list of numbers in the plain form that Close compares against."""
+    if isinstance(values, (list, tuple)):
+        return {"type": "list", "items": [L(v) for v in values]}
+    return float(values)
+
+
+CHAIN = ["MeanBackward0", "SubBackward0", "MulBackward0", "SinBackward0", "AccumulateGrad"]
+
+_UNARY = ["torch.sin({})", "torch.exp({})", "torch.tanh({})", "({} ** 2)", "({} * {c})", "({c} * {})",
+          "({} + {c})", "({} - {c})", "({c} - {})", "({} / {c})", "(-{})", "torch.ones_like({}) * {}"]
+
+
+def _chain(rng):
+    start = rng.choice(["torch.ones(3, requires_grad=True)", "torch.rand(2, 2, dtype=torch.float64, requires_grad=True)",
+                        "torch.tensor(0.5, requires_grad=True)"])
+    expr = start
+    for _ in range(rng.randint(1, 5)):
+        template = rng.choice(_UNARY)
+        c = round(rng.uniform(0.5, 3), 2)
+        expr = template.replace("{c}", str(c)).replace("{}", expr, 1) if "ones_like" not in template else \
+            f"torch.ones_like({expr}.detach()) * {expr}"
+    expr += rng.choice(["", ".sum()", ".mean()"])
+    return {"e": expr}
+
+
+SPEC = Assignment(
+    name="ex03",
+    items=(
+        Item("q1_tensors", points=3, title="Float tensors that require grad (seed exercise 1)", probes=(
+            Probe("x_s", AllOf((Tensor(dtype="float", shape=(), requires_grad=True, is_leaf=True), Close(3.0)))),
+            Probe("x_v", AllOf((Tensor(dtype="float", shape=(3,), requires_grad=True, is_leaf=True), Close(L([3, 4, 5]))))),
+            Probe("x_m", AllOf((Tensor(dtype="float", shape=(2, 3), requires_grad=True, is_leaf=True),
+                                Close(L([[3, 4, 5], [6, 7, 8]]))))),
+        )),
+        Item("q2_integer", points=2, title="An integer cannot require grad", probes=(
+            Probe("int_error", Raised("RuntimeError", contains="floating point")),
+            Probe("x_fixed", AllOf((Tensor(dtype="float", shape=(), requires_grad=True), Close(3.0))), hints=(
+                Hint(Tensor(shape=(1,)), "torch.tensor([3.0]) has shape (1,); the number itself is torch.tensor(3.0)."),
+            )),
+        )),
+        Item("q3_predict_chain", points=2, title="Predict a grad_fn chain", probes=(
+            Probe("list(chain_names)", Equal(CHAIN), hints=(
+                Hint(Equal(CHAIN[:-1]), "the walk ends at the leaf's own node, AccumulateGrad, which writes u.grad."),
+                Hint(Equal(CHAIN[::-1]), "the chain starts at the output (the last operation applied) and runs back to the leaf."),
+                Hint(Equal(CHAIN[:-1][::-1]), "the chain starts at the output (the last operation applied) and runs back to the leaf."),
+            )),
+        )),
+        Item("q4_grad_fn_names", points=3, title="grad_fn_names(t): walking next_functions", probes=(
+            Probe("list(grad_fn_names((torch.ones(2, requires_grad=True) * 3).sum()))",
+                  Equal(["SumBackward0", "MulBackward0", "AccumulateGrad"])),
+            Probe("list(grad_fn_names(torch.ones(2, requires_grad=True)))", Equal([]), hints=(
+                Hint(Equal(["AccumulateGrad"]), "a leaf has grad_fn None: the list for a leaf is empty."),
+            )),
+            Probe("list(grad_fn_names(torch.ones(2) * torch.ones(2, requires_grad=True)))", Equal(["MulBackward0", "AccumulateGrad"]), hints=(
+                Hint(Equal(["MulBackward0"]), "an input that does not require grad appears in next_functions as (None, 0): skip it and follow the next entry."),
+            )),
+            Probe("list(grad_fn_names({e}))", Reference(), hidden=True, draw=_chain),
+            Probe("list(grad_fn_names({e}))", Reference(), hidden=True, draw=_chain),
+            Probe("list(grad_fn_names({e}))", Reference(), hidden=True, draw=_chain),
+        )),
+        Item("q5_leaves", points=3, title="Leaf or not, requires grad or not", probes=(
+            Probe('list(leaf_table["p_w"])', Equal([True, True])),
+            Probe('list(leaf_table["p_c"])', Equal([True, False]), hints=(
+                Hint(Equal([False, False]), "by convention every tensor that does not require grad is a leaf."),
+            )),
+            Probe('list(leaf_table["p_h"])', Equal([False, True])),
+            Probe('list(leaf_table["p_d"])', Equal([True, False]), hints=(
+                Hint(Equal([False, True]), "detach() returns a tensor cut off from the graph: a leaf that does not require grad."),
+                Hint(Equal([True, True]), "detach() returns a tensor cut off from the graph: a leaf that does not require grad."),
+            )),
+            Probe('list(leaf_table["p_m"])', Equal([True, True])),
+            Probe('list(leaf_table["p_n"])', Equal([False, True]), hints=(
+                Hint(Equal([True, True]), "multiplying by 1.0 is still an operation: its result has a grad_fn (MulBackward0), so it is not a leaf."),
+            )),
+        )),
+        Item("q6_requires_grad_", points=2, title="A scaled random leaf with requires_grad_()", probes=(
+            Probe("W", Tensor(dtype="float", shape=(4, 3), requires_grad=True, is_leaf=True), hints=(
+                Hint(Tensor(is_leaf=False), "torch.randn(..., requires_grad=True) * 0.1 is the result of an operation, not a leaf, and "
+                     "its .grad stays None. Scale first, then call .requires_grad_() on the result."),
+            )),
+            Probe("None if W.grad is None else W.grad / W.detach()", Close(L([[2.0] * 3] * 4)), hints=(
+                Hint(Close(L([[4.0] * 3] * 4)), "backward() ran twice and the gradients accumulated in W.grad."),
+            )),
+        )),
+        Item("q7_detach", points=2, title="Stopping the gradient with detach()", probes=(
+            Probe("x_d.grad", Close(8.0), weight=2, hints=(
+                Hint(Close(12.0), "12 = d(x³)/dx: the gradient flowed through all three factors. The constant factor must be x_d.detach()."),
+                Hint(Close(4.0), "4 is the gradient through one factor only; x_d ** 2 has two factors that should carry gradient."),
+            )),
+            Probe("q_d", AllOf((Tensor(requires_grad=True), Close(8.0)))),
+        )),
+    ),
+)

@@ -1,0 +1,104 @@
+"""Plug the fork server into nbclient via jupyter_client's extension points.
+
+:class:`ForkServerKernelManager` is an ``AsyncKernelManager`` whose provisioner asks a
+:class:`~autograder.forkserver.ForkServer` for a kernel instead of starting a process, and whose
+kernel spec says ``interrupt_mode: message`` (a SIGINT must go to the kernel through its control
+channel, not to a process the grader cannot see inside the PID namespace). The link is ZMQ
+``ipc`` on an absolute path in the folder bound into the sandbox: TCP cannot cross
+``--unshare-net``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+from typing import Any
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from .forkserver import ForkServer, ForkServerError
+
+KERNEL_SPEC = KernelSpec(argv=["(forked by autograder.forkserver)"], display_name="Python 3 (sandboxed)",
+                         language="python", interrupt_mode="message", metadata={})
+
+
+class ForkServerProvisioner(LocalProvisioner):
+    """A kernel "process" that is a child of the fork server, known to us only by its pid in the sandbox."""
+
+    def __init__(self, server: ForkServer, **kw: Any):
+        super().__init__(**kw)
+        self.server = server
+        self.kernel_pid: int | None = None
+        self.exit_code: int | None = None
+
+    @property
+    def has_process(self) -> bool:
+        return self.kernel_pid is not None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        self.kernel_pid = self.server.spawn(dict(self.connection_info_for_kernel()))
+        self.pid = self.kernel_pid
+        return self.connection_info
+
+    def connection_info_for_kernel(self) -> dict:
+        info = dict(self.connection_info)
+        info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        return info
+
+    async def poll(self) -> int | None:
+        if self.kernel_pid is None:
+            return self.exit_code if self.exit_code is not None else 0
+        try:
+            code = self.server.poll(self.kernel_pid)
+        except ForkServerError:
+            code = -signal.SIGKILL  # the server died, and its children with it
+        if code is not None:
+            self.exit_code = code
+        return code
+
+    async def wait(self) -> int | None:
+        import asyncio
+
+        while await self.poll() is None:
+            await asyncio.sleep(0.05)
+        self.kernel_pid = None
+        return self.exit_code
+
+    async def send_signal(self, signum: int) -> None:
+        if self.kernel_pid is not None:
+            try:
+                self.server.signal(self.kernel_pid, signum)
+            except ForkServerError:
+                pass
+
+    async def kill(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGTERM)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        pass  # no ports to return: the link is ipc
+
+
+class ForkServerKernelManager(AsyncKernelManager):
+    """A kernel manager for one notebook on a warm, sandboxed worker."""
+
+    def __init__(self, server: ForkServer, **kw: Any):
+        super().__init__(transport="ipc", **kw)
+        self.server = server
+        token = secrets.token_hex(8)
+        self.ip = str(server.link_dir / f"kernel-{token}")  # absolute: client and kernel must agree
+        self.connection_file = str(server.link_dir / f"kernel-{token}.json")
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KERNEL_SPEC
+
+    async def _async_pre_start_kernel(self, **kw: Any):
+        if self.provisioner is None:
+            self.provisioner = ForkServerProvisioner(self.server, kernel_id=self.kernel_id or secrets.token_hex(8),
+                                                     kernel_spec=KERNEL_SPEC, parent=self)
+        return await super()._async_pre_start_kernel(**kw)

@@ -1,0 +1,56 @@
+"""The in-notebook check(): instant feedback from the same decision code the grader uses."""
+
+import pytest
+import torch
+
+from autograder import plain
+from autograder.checks import Checker, CheckFailed
+
+
+def test_check_passes_on_a_correct_namespace():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x**2 + 4 * x + 3
+    y.backward()
+    result = Checker("ex01")("q3_backward", namespace={"x": x, "y": y})
+    assert result.passed and result.score == 2
+
+
+def test_check_fails_with_a_readable_hint_and_no_traceback():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x**2 + 4 * x + 3
+    y.backward(retain_graph=True)
+    y.backward()
+    with pytest.raises(CheckFailed) as caught:
+        Checker("ex01")("q3_backward", namespace={"x": x, "y": y})
+    text = "\n".join(caught.value._render_traceback_())
+    assert "backward() ran twice" in text and "Traceback" not in text
+    assert isinstance(caught.value, AssertionError)  # stock nbgrader scores it as failed
+
+
+def test_unknown_item_and_assignment_are_clear_errors():
+    with pytest.raises(KeyError, match="has no item"):
+        Checker("ex01")("q99", namespace={})
+    with pytest.raises(LookupError, match="no checks are defined"):
+        Checker("ex99")
+
+
+def test_plain_never_keeps_objects_or_trusts_their_methods():
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+        def __float__(self):
+            return 8.0
+
+    assert plain.to_plain(Liar()) == {"type": "object", "class": "Liar"}
+    assert plain.to_plain(torch.tensor([1.5, float("nan")]))["values"] == [1.5, "nan"]
+    assert plain.to_plain(True) is True and plain.to_plain(3) == 3
+
+
+def test_probe_reports_errors_as_data():
+    import json
+
+    results = json.loads(plain.probe(["1/0", "undefined_name", "2**10"], {}))
+    assert results[0] == {"ok": False, "error": "ZeroDivisionError", "message": "division by zero"}
+    assert results[1]["error"] == "NameError"
+    assert results[2] == {"ok": True, "value": 1024}
