@@ -8,6 +8,9 @@ from pathlib import Path
 
 from . import course
 
+# The LMS file-name convention (Canvas: <login>_<ids>_<file>); kept here so --help needs no heavy imports.
+DEFAULT_ID_PATTERN = r"^(?P<student>[A-Za-z0-9][A-Za-z0-9.@+-]*)_"
+
 
 def cmd_generate(args) -> int:
     from .generate import generate
@@ -21,7 +24,7 @@ def cmd_generate(args) -> int:
 
 def cmd_grade(args) -> int:
     from . import report
-    from .executors import LocalExecutor
+    from .executors import make_executor
     from .generate import course_directory, ensure_alembic_on_path, generate
     from .grade import grade
 
@@ -32,7 +35,7 @@ def cmd_grade(args) -> int:
     db_url = args.db_url or course_directory(root).db_url
     ensure_registered(root, args.assignment, db_url, generate)
     results = grade(args.assignment, Path(args.submissions), Path(args.out), root=root, db_url=db_url,
-                    students=args.student, executor=LocalExecutor(args.workers), seed=args.seed,
+                    students=args.student, executor=make_executor(args.workers, sandbox=not args.no_sandbox, memory=args.memory), seed=args.seed,
                     progress=not args.no_progress, cell_timeout=args.cell_timeout, notebook_timeout=args.timeout)
     print(report.summary(results))
     print(f"grades: {Path(args.out) / 'grades.csv'}\nfeedback: {Path(args.out) / 'feedback'}/<student>/{args.assignment}.html")
@@ -53,6 +56,67 @@ def ensure_registered(root: Path, assignment: str, db_url: str, generate) -> Non
             pass
     with tempfile.TemporaryDirectory() as scratch:  # only the gradebook entry is wanted here
         generate(root, assignment, db_url=db_url, release_dir=scratch)
+
+
+def cmd_collect(args) -> int:
+    from .collect import collect
+
+    root = course.require_root()
+    notebooks = [p.name for p in course.notebooks(root / course.SOURCE_DIR / args.assignment)]
+    if not notebooks:
+        raise SystemExit(f"error: unknown assignment {args.assignment!r}")
+    report = collect(args.assignment, Path(args.source), Path(args.submissions), notebooks, args.id_pattern)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from . import report, results
+
+    root = course.require_root()
+    graded = root / "autograded"
+    students = args.student
+    if not students:
+        students = sorted(p.name for p in graded.glob("*") if (p / args.assignment / results.FILE).is_file())
+    if not students:
+        raise SystemExit(f"error: nothing graded yet for {args.assignment}; run `autograder grade` first")
+    for student in students:
+        target = Path(args.out) / "feedback" / student / f"{args.assignment}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(report.feedback_html(results.load(root, student, args.assignment)), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """nbgrader's own CSV export, with the status column nbgrader does not have."""
+    import csv
+    import tempfile
+
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    from . import results
+    from .generate import course_directory
+
+    root = course.require_root()
+    db_url = args.db_url or course_directory(root).db_url
+    with tempfile.TemporaryDirectory() as scratch, Gradebook(db_url) as gb:
+        plugin = CsvExportPlugin()
+        plugin.to = str(Path(scratch) / "grades.csv")
+        plugin.export(gb)
+        with open(plugin.to, newline="") as f:
+            rows = list(csv.DictReader(f))
+    for row in rows:
+        row["status"], row["detail"] = results.status(root, row["student_id"], row["assignment"])
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["student_id", "assignment", "score", "status"])
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"exported {len(rows)} rows to {out}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +141,28 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--timeout", type=int, default=300, help="seconds per notebook (default 300)")
     gr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    gr.add_argument("--memory", default=None, metavar="SIZE", help="address-space limit per kernel, e.g. 4G (default 4G)")
+    gr.add_argument("--no-sandbox", action="store_true",
+                    help="run student code unsandboxed, one fresh kernel per notebook (where bubblewrap is missing)")
     gr.set_defaults(func=cmd_grade)
+    col = sub.add_parser("collect", help="gather submissions from a folder or an LMS zip into <student>/<notebook>.ipynb")
+    col.add_argument("assignment")
+    col.add_argument("source", help="a folder or a zip file downloaded from the LMS")
+    col.add_argument("--submissions", required=True, metavar="DIR", help="where to put <student_id>/<notebook>.ipynb")
+    col.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
+                     help="regex with a (?P<student>...) group, applied to file names (default: the text before the first _)")
+    col.set_defaults(func=cmd_collect)
+
+    fb = sub.add_parser("feedback", help="write each graded student's feedback HTML (no hidden checks or answers)")
+    fb.add_argument("assignment")
+    fb.add_argument("--out", required=True, metavar="OUT", help="writes OUT/feedback/<student>/<assignment>.html")
+    fb.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    fb.set_defaults(func=cmd_feedback)
+
+    ex = sub.add_parser("export", help="export every grade in the gradebook to CSV, with a status column")
+    ex.add_argument("--out", required=True, metavar="FILE")
+    ex.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader config)")
+    ex.set_defaults(func=cmd_export)
     return parser
 
 

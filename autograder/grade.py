@@ -6,6 +6,7 @@ computed here from the reference solution, on inputs drawn fresh for every stude
 
 from __future__ import annotations
 
+import builtins
 import random
 import re
 import secrets
@@ -16,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from . import course, record, reference, report, spec
+from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
 from .executors import Executor, LocalExecutor
@@ -44,7 +46,8 @@ class StudentResult:
 
     def row(self) -> dict:
         row = {"student_id": self.student, "assignment": self.assignment, "score": round(self.score, 4),
-               "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2)}
+               "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2),
+               "notes": "; ".join(self.notes)}
         row.update({item.id: item.score for item in self.items})
         return row
 
@@ -52,7 +55,7 @@ class StudentResult:
 def find_students(submissions: Path, only: list[str] | None) -> list[str]:
     if not submissions.is_dir():
         raise SystemExit(f"error: submissions folder {submissions} does not exist")
-    found = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+    found = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     bad = [s for s in found if not STUDENT_ID.match(s)]
     if bad:
         raise SystemExit(f"error: these folder names are not usable student ids: {', '.join(bad)}")
@@ -96,6 +99,9 @@ def grade(assignment: str, submissions: Path, out: Path, *, root: Path, db_url: 
     results = {s: StudentResult(s, assignment, max_score=the_spec.max_score) for s in find_students(submissions, students)}
     tasks, plans = [], {}
     for student, result in results.items():
+        if (submissions / student).is_symlink():
+            result.worsen("invalid", "the student folder is a symlink (symlinks are not followed)")
+            continue
         for nb_name, items in by_notebook.items():
             path = submissions / student / nb_name
             if not path.exists() and not path.is_symlink():
@@ -130,21 +136,51 @@ def grade(assignment: str, submissions: Path, out: Path, *, root: Path, db_url: 
             probes = plans[(task.student, task.notebook)][item.id]
             observed = outcome.observed.get(item.id) or [None] * len(probes)
             references = reference.expected_values(assignment, root, probes)
-            result.items.append(decide_item(item, probes, observed, references))
+            result.items.append(redact_hidden(decide_item(item, probes, observed, references), observed))
         if outcome.nb_json:
             save_autograded(autograded / task.student / assignment / task.notebook, outcome.nb_json)
 
     for student, result in results.items():
         result.items.sort(key=lambda i: [it.id for it in the_spec.items].index(i.id))
         result.score = round(sum(i.score for i in result.items), 4)
+        if not result.items:  # nothing was run (missing, invalid): no stale grades from an earlier run
+            record.remove(db_url, assignment, student)
         for nb_name, items in by_notebook.items():
-            if result.status in ("missing", "invalid") and not any(i.id in {it.id for it in items} for i in result.items):
-                continue
             decided = [i for i in result.items if i.id in {it.id for it in items}]
-            record.record(db_url, assignment, student, Path(nb_name).stem, decided)
+            if decided:
+                record.record(db_url, assignment, student, Path(nb_name).stem, decided)
         write_feedback(out / "feedback" / student / f"{assignment}.html", result)
+        results_store.save(root, result)
     report.write_csv(out / "grades.csv", [r.row() for r in results.values()], [i.id for i in the_spec.items])
     return list(results.values())
+
+
+# Failure messages of hidden probes that cannot carry the student's own values (or inputs derived from them).
+FIXED_MESSAGES = ("this check could not be evaluated", "not answered yet", "the value is None", "the result is ",
+                  "the result has the wrong sign", "no reference value")
+HIDDEN_FAILED = "wrong on a hidden input drawn at grading time (the reference solution gives a different result)"
+
+
+def redact_hidden(result: ItemResult, observed: list) -> ItemResult:
+    """Hidden probes keep their verdict and fixed diagnoses; nothing that could echo their inputs.
+
+    A hidden probe's expression holds numbers drawn for this student, and a student's code can turn
+    those into an exception message, a value, a shape or a class name: none of that reaches the
+    feedback. The probe's expression is dropped too.
+    """
+    for probe, seen in zip(result.probes, observed):
+        if not probe.hidden:
+            continue
+        probe.expr = "hidden"
+        if probe.passed or probe.message.startswith(FIXED_MESSAGES):
+            continue
+        if isinstance(seen, dict) and not seen.get("ok"):
+            name = seen.get("error")
+            shown = name if isinstance(name, str) and isinstance(getattr(builtins, name, None), type) else "an exception"
+            probe.message = f"evaluating it on a hidden input raised {shown}"
+        else:
+            probe.message = HIDDEN_FAILED
+    return result
 
 
 def save_autograded(path: Path, nb_json: str) -> None:

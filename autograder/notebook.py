@@ -41,11 +41,22 @@ def normalize(nb, *, keep_outputs: bool):
         if cell.cell_type == "code":
             if not keep_outputs:
                 cell.outputs, cell.execution_count = [], None
-            for output in cell.get("outputs", []):
-                output.pop("metadata", None) if output.get("metadata") == {} else None
+            cell.outputs = coalesce_streams(cell.get("outputs", []))
         cell.pop("attachments", None) if not cell.get("attachments") else None
     nbformat.validate(nb)
     return nb
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Join consecutive chunks of the same stream: a busy kernel may split one print in two."""
+    joined: list = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if output.output_type == "stream" and last is not None and last.output_type == "stream" and last.name == output.name:
+            last.text += output.text
+        else:
+            joined.append(copy.deepcopy(output))
+    return joined
 
 
 def dumps(nb) -> str:
@@ -61,14 +72,15 @@ def execute(nb, cwd: Path, timeout: int = 300, kernel_name: str = "python3"):
     from nbclient import NotebookClient
 
     nb = copy.deepcopy(nb)
-    NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, coalesce_streams=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
 
 def text_outputs(cell) -> list[str]:
     """What a reader sees of a cell's output, as text; images are reduced to their kind."""
     shown = []
-    for output in cell.get("outputs", []):
+    for output in coalesce_streams(cell.get("outputs", [])):
         kind = output.output_type
         if kind == "stream":
             shown.append(f"{output.name}: {output.text}")

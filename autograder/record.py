@@ -27,8 +27,9 @@ def record(db_url: str, assignment: str, student: str, notebook: str, items: lis
 
 
 def remove(db_url: str, assignment: str, student: str) -> None:
-    """Forget a submission (used when a student's notebook is missing on a re-run)."""
+    """Forget a submission (a missing or unreadable notebook); the student stays listed, so exports show them."""
     with Gradebook(db_url) as gb:
+        gb.update_or_create_student(student)
         try:
             gb.remove_submission(assignment, student)
         except MissingEntry:
