@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
 
 from . import course, plain
+
 
 def is_check_cell(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -30,7 +31,7 @@ def solution_code(notebook_path: Path) -> str:
     return "\n\n".join(cells)
 
 
-@lru_cache(maxsize=None)
+@cache
 def namespace(assignment: str, root: str) -> dict:
     """Globals after running the solution notebooks of ``assignment`` (quietly).
 

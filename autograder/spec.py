@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # Reading numbers out of plain data
@@ -257,7 +258,7 @@ class Probe:
     weight: float = 1.0
     hints: tuple[Hint, ...] = ()
 
-    def instantiate(self, rng: random.Random) -> "Probe":
+    def instantiate(self, rng: random.Random) -> Probe:
         """This probe with its template filled from ``rng`` (itself if it has no template)."""
         if self.draw is None:
             return self

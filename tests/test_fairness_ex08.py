@@ -1,0 +1,71 @@
+"""Exercise 08: valid alternatives keep every point; common mistakes lose the item with a named hint."""
+
+import pytest
+from fairness import grade_variant, messages
+
+CORRECT = {
+    "gradients with clamp, einsum and a heaviside mask": {"q1_answer": (
+        "def manual_grads(X, y, W1, b1, W2, b2):\n    Z = torch.einsum('nd,dh->nh', X, W1) + b1\n    H = Z.clamp(min=0)\n"
+        "    out = H @ W2 + b2\n    N, K = out.shape\n    dout = (out - y) * (2.0 / (N * K))\n    dW2 = torch.einsum('nh,nk->hk', H, dout)\n"
+        "    db2 = dout.sum(0)\n    dH = dout @ W2.T\n    dZ = torch.where(Z > 0, dH, torch.zeros_like(dH))\n"
+        "    return [X.T @ dZ, dZ.sum(0), dW2, db2]")},
+    "update with sub_ and zero_": {"q2_answer": (
+        "def sgd_update(params, lr):\n    for p in params:\n        with torch.no_grad():\n            p.sub_(p.grad, alpha=lr)\n        p.grad.zero_()\n    print('updated')")},
+    "update through torch.no_grad decorator and copy_": {"q2_answer": (
+        "@torch.no_grad()\ndef sgd_update(params, lr):\n    for p in params:\n        p.copy_(p - lr * p.grad)\n        p.grad = None")},
+    "Nesterov in place with a lazily created buffer": {"q3_answer": (
+        "def nesterov_sgd(grad, p0, lr, momentum, steps):\n    p = p0.detach().clone()\n    buf = None\n    for _ in range(steps):\n"
+        "        g = grad(p)\n        buf = g.clone() if buf is None else buf.mul_(momentum).add_(g)\n        p.add_(g + momentum * buf, alpha=-lr)\n    return p")},
+    "train with torch.autograd.grad and float64 copies": {"q4_answer": (
+        "def train(params, steps, lr=0.05):\n    ps = [p.detach().double().requires_grad_() for p in params]\n    out = []\n    for _ in range(steps):\n"
+        "        loss = mse(forward(X_train.double(), *ps), y_train.double())\n        out.append(float(loss))\n        gs = torch.autograd.grad(loss, ps)\n"
+        "        with torch.no_grad():\n            for p, g in zip(ps, gs):\n                p -= lr * g\n    return out")},
+    "train with optim.SGD and zero_grad": {"q4_answer": (
+        "def train(params, steps, lr=0.05):\n    ps = [p.clone().requires_grad_() for p in params]\n    opt = torch.optim.SGD(ps, lr=lr)\n    losses = []\n"
+        "    for _ in range(steps):\n        opt.zero_grad()\n        loss = mse(forward(X_train, *ps), y_train)\n        loss.backward()\n        opt.step()\n"
+        "        losses.append(loss.item())\n    return losses")},
+    "module with nn.Sequential inside and named layers": {"q5_answer": (
+        "class TwoLayerNet(nn.Module):\n    def __init__(self, D, H, K):\n        super().__init__()\n        self.hidden = nn.Linear(D, H)\n"
+        "        self.act = nn.ReLU()\n        self.out = nn.Linear(H, K)\n    def forward(self, x):\n        return self.out(self.act(self.hidden(x)))")},
+}
+
+WRONG = {
+    "mean over rows only": ({"q1_answer": (
+        "def manual_grads(X, y, W1, b1, W2, b2):\n    Z = X @ W1 + b1\n    H = torch.relu(Z)\n    G = 2 * (H @ W2 + b2 - y) / len(X)\n"
+        "    dZ = (G @ W2.T) * (Z > 0)\n    return X.T @ dZ, dZ.sum(0), H.T @ G, G.sum(0)")}, "q1_manual_grads", "2x the expected"),
+    "no ReLU mask": ({"q1_answer": (
+        "def manual_grads(X, y, W1, b1, W2, b2):\n    Z = X @ W1 + b1\n    H = torch.relu(Z)\n    G = 2 * (H @ W2 + b2 - y) / y.numel()\n"
+        "    dZ = G @ W2.T\n    return X.T @ dZ, dZ.sum(0), H.T @ G, G.sum(0)")}, "q1_manual_grads", "differs"),
+    "update rebinds p": ({"q2_answer": "def sgd_update(params, lr):\n    for i, p in enumerate(params):\n        params[i] = p - lr * p.grad"}, "q2_sgd_update", "no longer a leaf"),
+    "update keeps the gradient": ({"q2_answer": "def sgd_update(params, lr):\n    with torch.no_grad():\n        for p in params:\n            p -= lr * p.grad"}, "q2_sgd_update", "reset each gradient"),
+    "classical momentum instead of Nesterov": ({"q3_answer": (
+        "def nesterov_sgd(grad, p0, lr, momentum, steps):\n    p, b = p0.clone(), torch.zeros_like(p0)\n    for _ in range(steps):\n"
+        "        b = momentum * b + grad(p)\n        p = p - lr * b\n    return p")}, "q3_nesterov", "classical momentum"),
+    "the buggy loop unchanged": ({"q4_answer": "def train(params, steps, lr=0.05):\n    return train_buggy(params, steps, lr)"}, "q4_train_fixed", "accumulated"),
+}
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_alternative_correct_answers_keep_full_marks(name):
+    results = grade_variant("ex08", CORRECT[name], seed=3)
+    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
+
+
+@pytest.mark.parametrize("name", WRONG)
+def test_wrong_answers_lose_the_item_with_a_named_hint(name):
+    replacements, item, hint = WRONG[name]
+    result = grade_variant("ex08", replacements, seed=3)[item]
+    assert result.score < result.points
+    assert hint in messages(result)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_solution_passes_every_hidden_draw(seed):
+    results = grade_variant("ex08", seed=seed)
+    assert all(r.passed for r in results.values()), {k: r.to_dict() for k, r in results.items() if not r.passed}
+
+
+def test_update_without_no_grad_fails_with_the_in_place_error():
+    result = grade_variant("ex08", {"q2_answer": "def sgd_update(params, lr):\n    for p in params:\n        p -= lr * p.grad"}, seed=1)["q2_sgd_update"]
+    assert result.score == 0
+    assert "in-place" in messages(result)
