@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .spec import Item, Probe
+from .spec import Item, Probe, generic_hint
 
 
 @dataclass
@@ -48,6 +48,7 @@ def decide_probe(probe: Probe, observed: dict | None, reference: dict | None) ->
     if message is None:
         return ProbeResult(probe.expr, probe.hidden, True)
     hint = next((h.message for h in probe.hints if h.when.explain(observed["value"], ref_value) is None), "")
+    hint = hint or generic_hint(probe.expect, observed["value"], ref_value)
     return ProbeResult(probe.expr, probe.hidden, False, message, hint)
 
 

@@ -30,10 +30,10 @@ def numeric(value: Any) -> tuple[list[int], list[float]] | None:
         if value.get("values") is None:
             return None
         return list(value["shape"]), _flatten(value["values"])
-    if isinstance(value, dict) and value.get("type") in ("list", "tuple"):
-        parts = [numeric(v) for v in value["items"]]
-        if any(p is None for p in parts) or not parts:
-            return None if not parts else None
+    if isinstance(value, (list, tuple)) or (isinstance(value, dict) and value.get("type") in ("list", "tuple")):
+        parts = [numeric(v) for v in (value["items"] if isinstance(value, dict) else value)]
+        if not parts or any(p is None for p in parts):
+            return None
         inner = parts[0][0]
         if any(p[0] != inner for p in parts):
             return None
@@ -128,12 +128,23 @@ def compare_numbers(observed, expected, rtol, atol, scalar_ok, reveal=True) -> s
         return f"expected shape {tuple(want[0])}, got shape {tuple(got[0])}"
     if all(_close(a, b, rtol, atol) for a, b in zip(got[1], want[1])):
         return None
-    found = diagnose(got[1], want[1], rtol, atol)
-    if found:
-        return found
     if not reveal:
         return f"got {_show(got[1], got[0])}, which differs from the reference solution on this input"
     return f"expected {_show(want[1], want[0])}, got {_show(got[1], got[0])}"
+
+
+def generic_hint(expect: Expectation, observed: Any, reference: Any) -> str:
+    """The hint for a failed numeric comparison that no item-specific hint explains."""
+    if isinstance(expect, Close):
+        want, rtol, atol = numeric(expect.value), expect.rtol, expect.atol
+    elif isinstance(expect, Reference):
+        want, rtol, atol = numeric(reference), expect.rtol, expect.atol
+    else:
+        return ""
+    got = numeric(observed)
+    if got is None or want is None or len(got[1]) != len(want[1]):
+        return ""
+    return diagnose(got[1], want[1], rtol, atol) or ""
 
 
 def diagnose(got: list[float], want: list[float], rtol: float, atol: float) -> str | None:

@@ -45,7 +45,7 @@ WRONG = {
     "vjp ignores v": ({"q2_answer": "def vjp(f, x, v):\n    t = x.clone().requires_grad_()\n    f(t).sum().backward()\n    return t.grad"}, "q2_vjp", "gradient argument"),
     "vjp changes its input": ({"q2_answer": "def vjp(f, x, v):\n    x.requires_grad_()\n    x.grad = None\n    f(x).backward(v)\n    g = x.grad\n    x.grad = None\n    return g"}, "q2_vjp", "changed the caller's tensor"),
     "grad_of leaks .grad": ({"q3_answer": "def grad_of(f, x):\n    x.requires_grad_()\n    f(x).backward()\n    return x.grad.clone()"}, "q3_grad_of", "left over from the first"),
-    "grad_of returns the shared .grad": ({"q3_answer": "def grad_of(f, x):\n    x.requires_grad_()\n    f(x).backward()\n    return x.grad"}, "q3_grad_of", "accumulate"),
+    "grad_of returns the shared .grad": ({"q3_answer": "def grad_of(f, x):\n    x.requires_grad_()\n    f(x).backward()\n    return x.grad"}, "q3_grad_of", "the second call added to the .grad"),
     "wrong sign": ({"q4_answer": Q4.replace("-=", "+=")}, "q4_no_grad", "wrong sign"),
     "update outside no_grad": ({"q4_answer": "loss_s.backward()\ntry:\n    w_s -= 0.1 * w_s.grad\nexcept RuntimeError:\n    pass\nwith torch.no_grad():\n    pred_ng = w_s * 3"}, "q4_no_grad", "inside `with torch.no_grad():`"),
     "rebinding makes a non-leaf": ({"q4_answer": "loss_s.backward()\nw_s = w_s - 0.1 * w_s.grad\nwith torch.no_grad():\n    pred_ng = w_s * 3"}, "q4_no_grad", "non-leaf"),

@@ -2,7 +2,7 @@
 
 from ..spec import Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
 
-ACCUMULATED = Hint(Close(16.0), "x.grad is 16 = 2 x 8: backward() ran twice and the gradients were added up. Recreate x or zero x.grad before calling backward() again.")
+ACCUMULATED = Hint(Close(16.0), "x.grad is 16 = 2 x 8: backward() ran twice and the two gradients accumulated in x.grad. Recreate x or zero x.grad before calling backward() again.")
 
 
 def _cubic_and_sine(rng):

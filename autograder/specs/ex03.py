@@ -53,7 +53,10 @@ SPEC = Assignment(
         )),
         Item("q4_grad_fn_names", points=3, title="grad_fn_names(t): walking next_functions", probes=(
             Probe("list(grad_fn_names((torch.ones(2, requires_grad=True) * 3).sum()))",
-                  Equal(["SumBackward0", "MulBackward0", "AccumulateGrad"])),
+                  Equal(["SumBackward0", "MulBackward0", "AccumulateGrad"]), hints=(
+                Hint(Equal(["SumBackward0", "MulBackward0", "torch::autograd::AccumulateGrad"]),
+                     "node.name() spells the leaf's node torch::autograd::AccumulateGrad; the class name is type(node).__name__."),
+            )),
             Probe("list(grad_fn_names(torch.ones(2, requires_grad=True)))", Equal([]), hints=(
                 Hint(Equal(["AccumulateGrad"]), "a leaf has grad_fn None: the list for a leaf is empty."),
             )),
