@@ -25,7 +25,7 @@ CORRECT = {
 }
 
 WRONG = {
-    "autograd inside the hand derivative is fine but a sign slip is not": ({"q1_answer": (
+    "sign slip in the hand derivative": ({"q1_answer": (
         "def df_simple(x):\n    return 2 * x + math.exp(-x)\ndef d_difficult(x):\n    return 0.0")}, "q1_derivatives", "expected"),
     "update with the wrong sign": ({"q2_answer": (
         "def descent_step(f, x, lr):\n    loss = f(x)\n    loss.backward()\n    with torch.no_grad():\n        x += lr * x.grad\n    x.grad = None\n    return loss.item()")},
