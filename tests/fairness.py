@@ -56,3 +56,26 @@ def grade_variant(assignment: str, replacements: dict[str, str] | None = None, s
 def messages(result: ItemResult) -> str:
     """Everything the student is told about an item, for asserting on hints."""
     return "\n".join(f"{p.message} {p.hint}" for p in result.probes if not p.passed)
+
+
+def corpus_tests(assignment: str, correct: dict, wrong: dict, seed: int):
+    """The two tests every exercise's corpus gets.
+
+    ``correct``: name -> replacements that must keep full marks; ``wrong``: name ->
+    (replacements, item id, text its feedback must contain) for answers that must lose the item.
+    """
+    import pytest
+
+    @pytest.mark.parametrize("name", correct)
+    def test_alternative_correct_answers_keep_full_marks(name):
+        results = grade_variant(assignment, correct[name], seed=seed)
+        assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
+
+    @pytest.mark.parametrize("name", wrong)
+    def test_wrong_answers_lose_the_item_with_a_named_hint(name):
+        replacements, item, hint = wrong[name]
+        result = grade_variant(assignment, replacements, seed=seed)[item]
+        assert result.score < result.points
+        assert hint in messages(result)
+
+    return test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint

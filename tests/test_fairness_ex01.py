@@ -1,7 +1,6 @@
 """Exercise 01: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
-import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 CORRECT = {
     "float64 and zeros": {"q1_answer": "a = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)\n"
@@ -24,18 +23,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex01", CORRECT[name], seed=7)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex01", replacements, seed=7)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex01", CORRECT, WRONG, seed=7)
 
 
 def test_hard_coded_gradient_and_fake_derivative_lose_the_hidden_items():

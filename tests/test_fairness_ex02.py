@@ -1,7 +1,7 @@
 """Exercise 02: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 CORRECT = {
     "other constructors": {"q1_answer": "t32 = torch.tensor(data).float()\nt64 = torch.tensor(arr, dtype=torch.float64)\nt_scalar = torch.tensor(data[1][2] + 1)"},
@@ -29,18 +29,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex02", CORRECT[name], seed=7)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex02", replacements, seed=7)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex02", CORRECT, WRONG, seed=7)
 
 
 @pytest.mark.parametrize("seed", range(5))

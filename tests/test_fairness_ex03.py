@@ -1,7 +1,7 @@
 """Exercise 03: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 WALK = ("def grad_fn_names(t):\n    out, node = [], t.grad_fn\n    while node:\n        out.append(type(node).__name__)\n"
         "        nxt = [f for f, _ in node.next_functions if f]\n        node = nxt[0] if nxt else None\n    return out")
@@ -11,7 +11,7 @@ CORRECT = {
                                    "x_v = torch.arange(3.0, 6.0).requires_grad_(True)\nx_m = torch.arange(3.0, 9.0).reshape(2, 3).detach().requires_grad_()"},
     "exception kept with sys": {"q2_answer": "import sys\ntry:\n    torch.tensor(3).requires_grad_()\nexcept RuntimeError:\n    int_error = sys.exc_info()[1]\n"
                                 "x_fixed = torch.tensor(3, dtype=torch.float32, requires_grad=True)"},
-    "chain computed, as a tuple": {"q3_answer": 
+    "chain computed, as a tuple": {"q3_answer":
                                    "n, names = out.grad_fn, []\nwhile n is not None:\n    names.append(type(n).__name__)\n"
                                    "    n = next((f for f, _ in n.next_functions if f is not None), None)\nchain_names = tuple(names)"},
     "recursive walk with name()": {"q4_answer": "def grad_fn_names(t):\n    def walk(node):\n        if node is None:\n            return []\n"
@@ -42,18 +42,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex03", CORRECT[name], seed=7)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex03", replacements, seed=7)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex03", CORRECT, WRONG, seed=7)
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -1,7 +1,7 @@
 """Exercise 04: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 Q1 = ("x_a = torch.tensor(3.0, requires_grad=True)\n(x_a ** 2 + 2 * x_a + 1).backward()\n"
       "x_b = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n(x_b ** 2).sum().backward()\n"
@@ -59,18 +59,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex04", CORRECT[name], seed=7)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex04", replacements, seed=7)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex04", CORRECT, WRONG, seed=7)
 
 
 @pytest.mark.parametrize("seed", range(5))

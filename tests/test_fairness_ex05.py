@@ -1,7 +1,7 @@
 """Exercise 05: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant, messages
 
 BEST_H = ("def best_h(f, x, dtype):\n    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)\n    f(t).backward()\n    exact = t.grad.item()\n"
           "    xd = torch.tensor(x, dtype=dtype)\n    return min(H_GRID, key=lambda h: abs(float((f(xd + h) - f(xd - h)) / (2 * h)) - exact))")
@@ -45,18 +45,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex05", CORRECT[name], seed=7)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex05", replacements, seed=7)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex05", CORRECT, WRONG, seed=7)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -1,7 +1,7 @@
 """Exercise 07: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 CORRECT = {
     "derivatives with sigmoid written out": {"q1_answer": (
@@ -47,18 +47,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex07", CORRECT[name], seed=5)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex07", replacements, seed=5)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex07", CORRECT, WRONG, seed=5)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -1,7 +1,7 @@
 """Exercise 08: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant, messages
 
 CORRECT = {
     "gradients with clamp, einsum and a heaviside mask": {"q1_answer": (
@@ -45,18 +45,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex08", CORRECT[name], seed=3)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex08", replacements, seed=3)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex08", CORRECT, WRONG, seed=3)
 
 
 @pytest.mark.parametrize("seed", range(4))

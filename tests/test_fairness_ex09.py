@@ -1,7 +1,7 @@
 """Exercise 09: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 NAIVE_LOG_SOFTMAX = "def log_softmax_stable(z):\n    return z - z.exp().sum(dim=-1, keepdim=True).log()\n"
 BASE_Q1 = "loss_nll = nn.NLLLoss()(F.log_softmax(Z_demo, dim=1), t_demo)\nloss_ce = F.cross_entropy(Z_demo, t_demo)\n"
@@ -49,18 +49,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex09", CORRECT[name], seed=4)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex09", replacements, seed=4)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex09", CORRECT, WRONG, seed=4)
 
 
 @pytest.mark.parametrize("seed", range(6))

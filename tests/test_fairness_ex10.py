@@ -1,7 +1,7 @@
 """Exercise 10: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
 import pytest
-from fairness import grade_variant, messages
+from fairness import corpus_tests, grade_variant
 
 HYPOT = ("class Hypot(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x, y):\n        r = torch.hypot(x, y)\n"
          "        ctx.save_for_backward(x, y)\n        return r\n    @staticmethod\n    def backward(ctx, grad_output):\n"
@@ -52,18 +52,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_alternative_correct_answers_keep_full_marks(name):
-    results = grade_variant("ex10", CORRECT[name], seed=9)
-    assert {k: r.score for k, r in results.items()} == {k: r.points for k, r in results.items()}
-
-
-@pytest.mark.parametrize("name", WRONG)
-def test_wrong_answers_lose_the_item_with_a_named_hint(name):
-    replacements, item, hint = WRONG[name]
-    result = grade_variant("ex10", replacements, seed=9)[item]
-    assert result.score < result.points
-    assert hint in messages(result)
+test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
+    "ex10", CORRECT, WRONG, seed=9)
 
 
 @pytest.mark.parametrize("seed", range(6))
