@@ -15,10 +15,11 @@ import inspect
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -29,6 +30,7 @@ HARNESS_SOURCE = inspect.getsource(plain)
 CELL_TIMEOUT = 30
 NOTEBOOK_TIMEOUT = 300
 STARTUP_TIMEOUT = 60
+RESPONSIVE_TIMEOUT = 5  # after a timed-out cell: seconds the interrupted kernel gets to answer again
 
 
 @dataclass
@@ -51,6 +53,10 @@ class Outcome:
     nb_json: str = ""  # the executed notebook
     seconds: float = 0.0
     detail: str = ""
+
+
+class KernelStuck(Exception):
+    """The kernel ignored the interrupt after a cell timeout (e.g. a loop that swallows KeyboardInterrupt)."""
 
 
 class ProbingClient(NotebookClient):
@@ -86,9 +92,30 @@ class ProbingClient(NotebookClient):
             if cell.cell_type == "code" and is_check_cell(cell):
                 await self.probe(grade_id)
                 continue
+            timed_out_before = self.timed_out_cells
             await self.async_execute_cell(cell, index)
-            if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
-                self.timed_out_cells += 1
+            if self.timed_out_cells > timed_out_before:
+                cell.outputs.append(nbformat.v4.new_output("error", **self.error_on_timeout))
+                if not await self.responds(RESPONSIVE_TIMEOUT):
+                    raise KernelStuck(f"cell {index} ran longer than {self.timeout} s and ignored the interrupt")
+
+    async def _async_handle_timeout(self, timeout: int, cell=None):
+        # nbclient's timeout reply never reaches the cell's outputs: count timeouts here instead
+        self.timed_out_cells += 1
+        return await super()._async_handle_timeout(timeout, cell)
+
+    async def responds(self, timeout: float) -> bool:
+        """Does the kernel answer an empty request within ``timeout`` seconds?"""
+        msg_id = self.kc.execute("", silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = await self.kc.shell_channel.get_msg(timeout=left)
+            except Exception:  # noqa: BLE001 - queue.Empty: no answer in time
+                return False
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return True
+        return False
 
 
 def parse_probe_reply(reply: dict | None, count: int) -> list | None:
@@ -106,8 +133,10 @@ def parse_probe_reply(reply: dict | None, count: int) -> list | None:
 
 
 async def run_async(task: Task, cwd: Path, make_client_kw: Callable[[], dict] | None = None) -> Outcome:
-    """Execute ``task`` with a fresh kernel in ``cwd``; never raises for anything the notebook does."""
-    import nbformat
+    """Execute ``task`` with a fresh kernel in ``cwd``; never raises for anything the notebook does.
+
+    ``make_client_kw`` may supply extra NotebookClient arguments, e.g. ``km`` (a kernel manager
+    that gets the kernel from a sandboxed fork server, see :mod:`autograder.warmkernel`)."""
 
     nb = nbformat.reads(task.nb_json, as_version=4)
     client = ProbingClient(
@@ -120,9 +149,11 @@ async def run_async(task: Task, cwd: Path, make_client_kw: Callable[[], dict] | 
     try:
         async with client.async_setup_kernel():
             try:
-                await asyncio.wait_for(client.run_cells(), timeout=task.notebook_timeout)
-            except asyncio.TimeoutError:
+                await within_deadline(client.run_cells(), task.notebook_timeout)
+            except NotebookDeadline:
                 status, detail = "timeout", f"the notebook ran longer than {task.notebook_timeout} s"
+            except KernelStuck as stuck:
+                status, detail = "timeout", str(stuck)
             if status == "ok" and client.timed_out_cells:
                 status, detail = "timeout", f"{client.timed_out_cells} cell(s) ran longer than {task.cell_timeout} s"
     except DeadKernelError:
@@ -131,6 +162,27 @@ async def run_async(task: Task, cwd: Path, make_client_kw: Callable[[], dict] | 
         status, detail = "error", f"{type(error).__name__}: {error}"
     observed = {gid: client.observed.get(gid) for gid in task.probes}
     return Outcome(status, observed, nbformat.writes(nb), time.perf_counter() - started, detail)
+
+
+class NotebookDeadline(Exception):
+    pass
+
+
+async def within_deadline(work, seconds: float) -> None:
+    """Await ``work``; raise NotebookDeadline if it takes longer than ``seconds``.
+
+    Not ``asyncio.wait_for``: cancelling nbclient mid-cell makes it raise DeadKernelError in place of
+    the CancelledError, which wait_for passes on, so a deadline would read as a crash."""
+    job = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({job}, timeout=seconds)
+    if job in done:
+        return job.result()
+    job.cancel()
+    try:
+        await job
+    except BaseException:  # noqa: BLE001 - whatever the cancelled job says, this is a deadline
+        pass
+    raise NotebookDeadline
 
 
 def run(task: Task, cwd: Path, **kw) -> Outcome:

@@ -63,7 +63,8 @@ class Server:
 
     def reset(self) -> dict:
         """Kill everything in the sandbox but this server (and bwrap's init), then wipe all writable places."""
-        for _ in range(200):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
             try:
                 os.kill(-1, signal.SIGKILL)  # in a PID namespace: every process but init and the caller
             except ProcessLookupError:
@@ -141,9 +142,17 @@ def set_dumpable(on: bool) -> None:
         pass
 
 
-def other_processes() -> list[int]:
-    me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+def other_processes() -> list[str]:
+    """Processes in the sandbox besides bwrap's init and this server, as 'pid:state' (Z = a zombie init has yet to reap)."""
+    me, found = os.getpid(), []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) not in (1, me):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    found.append(f"{pid}:{f.read().rsplit(')', 1)[1].split()[0]}")
+            except OSError:
+                pass  # gone meanwhile
+    return found
 
 
 def empty_folder(folder: str) -> None:
@@ -187,19 +196,28 @@ class ForkServerError(RuntimeError):
 class ForkServer:
     """The grader's handle on one sandboxed fork server (one per worker process)."""
 
-    def __init__(self, limits=None, uid: int | None = None, startup_timeout: float = 120):
-        from .sandbox import WORK_DIR, Limits, bwrap_argv, sandbox_uid
+    def __init__(self, limits=None, uid: int | None = None, parent_dir: str | None = None, startup_timeout: float = 120):
+        import tempfile
+
+        from .sandbox import WORK_DIR, Cgroup, Limits, bwrap_argv, sandbox_uid
 
         self.limits = limits or Limits()
         self.uid = uid if uid is not None else sandbox_uid(os.getpid())
-        self.link_dir = Path(f"/tmp/autograder-link-{secrets.token_hex(6)}")
-        self.link_dir.mkdir(mode=0o700)
+        self.link_dir = Path(tempfile.mkdtemp(prefix="autograder-link-", dir=parent_dir))
         os.chown(self.link_dir, self.uid, self.uid)
         command = [sys.executable, "-m", "autograder.forkserver", WORK_DIR, str(self.link_dir), str(self.limits.processes)]
         self.lock = threading.Lock()
-        self.process = subprocess.Popen(bwrap_argv(command, link_dir=str(self.link_dir), uid=self.uid, limits=self.limits),
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        hello = self._read(startup_timeout)
+        argv = bwrap_argv(command, link_dir=str(self.link_dir), uid=self.uid, limits=self.limits)
+        # the sum over the sandbox: the server (~0.5 GiB with torch) + one kernel at its limit + its tmpfs
+        self.cgroup = Cgroup.create(self.limits.memory + self.limits.file_size + (1 << 30), self.limits.processes)
+        if self.cgroup:
+            argv = self.cgroup.wrap(argv)
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        try:
+            hello = self._read(startup_timeout)
+        except ForkServerError:
+            self.close()
+            raise
         if not hello.get("ready"):
             self.close()
             raise ForkServerError(f"the sandboxed fork server did not start: {hello}")
@@ -225,7 +243,11 @@ class ForkServer:
                 self.process.stdin.flush()
             except (BrokenPipeError, OSError) as error:
                 raise ForkServerError(f"the fork server went away: {error}") from error
-            reply = self._read(timeout)
+            try:
+                reply = self._read(timeout)
+            except ForkServerError:
+                self.close()  # a late reply would answer the next request: this channel is done
+                raise
         if "error" in reply:
             raise ForkServerError(reply["error"])
         return reply
@@ -234,9 +256,11 @@ class ForkServer:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def spawn(self, connection: dict, env: dict | None = None) -> int:
-        limits = {"memory": self.limits.memory, "file_size": self.limits.file_size, "cpu_seconds": self.limits.cpu_seconds}
-        return self.call("spawn", connection=connection, limits=limits, env=env or {})["pid"]
+    def spawn(self, connection: dict, cpu_seconds: int | None = None) -> int:
+        """A fresh kernel listening on ``connection``; its pid inside the sandbox."""
+        limits = {"memory": self.limits.memory, "file_size": self.limits.file_size,
+                  "cpu_seconds": cpu_seconds or self.limits.cpu_seconds}
+        return self.call("spawn", connection=connection, limits=limits, env={})["pid"]
 
     def poll(self, pid: int) -> int | None:
         return self.call("poll", pid=pid)["exit"]
@@ -253,9 +277,15 @@ class ForkServer:
 
     def close(self) -> None:
         if self.process.poll() is None:
-            self.process.kill()
+            self.process.kill()  # bwrap; --die-with-parent and the PID namespace take the rest down
             self.process.wait()
         shutil.rmtree(self.link_dir, ignore_errors=True)
+        if self.cgroup:
+            for _ in range(50):  # the sandbox's processes take a moment to go
+                self.cgroup.remove()
+                if not any(folder.exists() for folder in self.cgroup.dirs):
+                    break
+                time.sleep(0.1)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ class Limits:
 
     memory: int = 4 * GIB  # RLIMIT_AS of the kernel process
     file_size: int = 256 * MIB  # RLIMIT_FSIZE; also the size of each tmpfs
-    cpu_seconds: int = 600  # RLIMIT_CPU: a backstop behind the wall-clock timeouts
+    cpu_seconds: int = 600  # RLIMIT_CPU when a task names none: a backstop behind the wall-clock timeouts
     processes: int = 256  # RLIMIT_NPROC of the sandbox uid (threads count too)
 
 
@@ -85,13 +85,15 @@ def bwrap_argv(command: list[str], *, link_dir: str, uid: int, limits: Limits) -
         argv += ["--cap-add", cap]
     for path in SYSTEM_DIRS + SYSTEM_FILES:
         argv += ["--ro-bind-try", path, path]
-    for path in python_dirs():
+    private = python_dirs() + [str(PACKAGE_DIR)]
+    argv += traversable_parents(private)
+    for path in private:
         argv += ["--ro-bind", path, path]
-    argv += ["--ro-bind", str(PACKAGE_DIR), str(PACKAGE_DIR)]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     size = str(limits.file_size)
     argv += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
              "--size", size, "--perms", "0777", "--tmpfs", WORK_DIR]
+    argv += traversable_parents([link_dir])  # after --tmpfs /tmp, which would hide them
     argv += ["--bind", link_dir, link_dir, "--chdir", WORK_DIR, "--clearenv"]
     for key, value in sandbox_env().items():
         argv += ["--setenv", key, value]
@@ -100,9 +102,76 @@ def bwrap_argv(command: list[str], *, link_dir: str, uid: int, limits: Limits) -
     return argv + command
 
 
+def traversable_parents(paths: list[str]) -> list[str]:
+    """bwrap makes missing parents of a mount point mode 0700, which the sandbox uid could not
+    cross (/root/.pyenv, /work/main/.venv): create them 0755 first (they hold only the mounts)."""
+    parents = sorted({str(p) for path in paths for p in Path(path).parents if str(p) != "/"}, key=len)
+    argv = []
+    for parent in parents:
+        argv += ["--perms", "0755", "--dir", parent]
+    return argv
+
+
 def sandbox_env() -> dict[str, str]:
     """The whole environment inside: nothing of the grader's leaks in (no JPY_PARENT_PID, no secrets)."""
     path = os.pathsep.join([os.path.join(sys.prefix, "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
     return {"PATH": path, "HOME": WORK_DIR, "USER": "student", "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1",
             "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "PYTHONDONTWRITEBYTECODE": "1",
             **THREAD_ENV}
+
+
+class Cgroup:
+    """A best-effort cap on a whole sandbox's memory and processes (cgroup v1 or v2, where writable).
+
+    RLIMIT_AS binds one process, so a student who forks could still add up many limits; the
+    cgroup caps the sum (tmpfs pages included). Where no cgroup can be made (a locked-down
+    container), the per-process rlimits and RLIMIT_NPROC remain."""
+
+    def __init__(self, dirs: list[Path]):
+        self.dirs = dirs
+
+    @classmethod
+    def create(cls, memory: int, processes: int) -> Cgroup | None:
+        name = f"autograder-{os.getpid()}-{os.urandom(4).hex()}"
+        made: list[Path] = []
+        try:
+            for controller, files in cls.plan(memory, processes).items():
+                folder = controller / name
+                folder.mkdir()
+                made.append(folder)
+                for file, value in files.items():
+                    (folder / file).write_text(str(value))
+            return cls(made) if made else None
+        except OSError:
+            cls(made).remove()
+            return None
+
+    @staticmethod
+    def plan(memory: int, processes: int) -> dict[Path, dict[str, int]]:
+        """Parent cgroup folder -> limits to write, for the hierarchies this process belongs to."""
+        own = {}
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                own[controller] = path.lstrip("/")
+        root = Path("/sys/fs/cgroup")
+        if (root / "memory").is_dir() and "memory" in own:  # v1
+            plan = {root / "memory" / own["memory"]: {"memory.limit_in_bytes": memory}}
+            if (root / "pids").is_dir() and "pids" in own:
+                plan[root / "pids" / own["pids"]] = {"pids.max": processes}
+            return plan
+        if (root / "cgroup.controllers").exists() and "" in own:  # v2
+            return {root / own[""]: {"memory.max": memory, "pids.max": processes}}
+        return {}
+
+    def wrap(self, argv: list[str]) -> list[str]:
+        """``argv`` started inside the cgroup(s), so that everything it forks is counted from the start."""
+        enter = "; ".join(f"echo $$ > '{folder / 'cgroup.procs'}'" for folder in self.dirs)
+        return ["sh", "-c", f'set -e; {enter}; exec "$@"', "sh", *argv]
+
+    def remove(self) -> None:
+        for folder in self.dirs:
+            try:
+                folder.rmdir()  # only possible once its processes are gone
+            except OSError:
+                pass

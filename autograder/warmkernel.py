@@ -27,9 +27,10 @@ KERNEL_SPEC = KernelSpec(argv=["(forked by autograder.forkserver)"], display_nam
 class ForkServerProvisioner(LocalProvisioner):
     """A kernel "process" that is a child of the fork server, known to us only by its pid in the sandbox."""
 
-    def __init__(self, server: ForkServer, **kw: Any):
+    def __init__(self, server: ForkServer, cpu_seconds: int | None = None, **kw: Any):
         super().__init__(**kw)
         self.server = server
+        self.cpu_seconds = cpu_seconds
         self.kernel_pid: int | None = None
         self.exit_code: int | None = None
 
@@ -38,7 +39,7 @@ class ForkServerProvisioner(LocalProvisioner):
         return self.kernel_pid is not None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-        self.kernel_pid = self.server.spawn(dict(self.connection_info_for_kernel()))
+        self.kernel_pid = self.server.spawn(self.connection_info_for_kernel(), self.cpu_seconds)
         self.pid = self.kernel_pid
         return self.connection_info
 
@@ -86,9 +87,10 @@ class ForkServerProvisioner(LocalProvisioner):
 class ForkServerKernelManager(AsyncKernelManager):
     """A kernel manager for one notebook on a warm, sandboxed worker."""
 
-    def __init__(self, server: ForkServer, **kw: Any):
+    def __init__(self, server: ForkServer, cpu_seconds: int | None = None, **kw: Any):
         super().__init__(transport="ipc", **kw)
         self.server = server
+        self.cpu_seconds = cpu_seconds  # RLIMIT_CPU of the kernel: a backstop behind the wall-clock timeouts
         token = secrets.token_hex(8)
         self.ip = str(server.link_dir / f"kernel-{token}")  # absolute: client and kernel must agree
         self.connection_file = str(server.link_dir / f"kernel-{token}.json")
@@ -99,6 +101,6 @@ class ForkServerKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw: Any):
         if self.provisioner is None:
-            self.provisioner = ForkServerProvisioner(self.server, kernel_id=self.kernel_id or secrets.token_hex(8),
+            self.provisioner = ForkServerProvisioner(self.server, self.cpu_seconds, kernel_id=self.kernel_id or secrets.token_hex(8),
                                                      kernel_spec=KERNEL_SPEC, parent=self)
         return await super()._async_pre_start_kernel(**kw)

@@ -141,10 +141,9 @@ def test_cannot_read_solutions_gradebook_other_students_or_root(worker, tmp_path
 def test_cannot_write_outside_its_scratch(worker, tmp_path):
     token = secrets.token_hex(4)
     targets = [ROOT / f"x-{token}", ROOT / "autograder" / f"x-{token}", tmp_path / "x", Path("/usr") / f"x-{token}"]
-    code = ("for p in %r:\n    try:\n        open(p, 'w').write('x'); print('WROTE', p)\n"
+    code = (f"for p in {[str(p) for p in targets]!r}:\n    try:\n        open(p, 'w').write('x'); print('WROTE', p)\n"
             "    except OSError as e:\n        print('denied', type(e).__name__)\n"
-            "open('/tmp/x-%s', 'w').write('only in the sandbox tmpfs')\nopen('here.txt', 'w').write('scratch')\nprint('scratch ok')"
-            % ([str(p) for p in targets], token))
+            f"open('/tmp/x-{token}', 'w').write('only in the sandbox tmpfs')\nopen('here.txt', 'w').write('scratch')\nprint('scratch ok')")
     outcome, text = worker(code)
     assert outcome.status == "ok", outcome.detail
     assert "WROTE" not in text and text.count("denied") == len(targets) and "scratch ok" in text
