@@ -34,19 +34,25 @@ class Checker:
     def __init__(self, assignment: str):
         self.spec = spec.load(assignment)
 
-    def __call__(self, item_id: str, *, hidden: bool = False, namespace: dict | None = None) -> ItemResult:
-        item = self.spec.item(item_id)
+    def __call__(self, item_id: str, *, hidden: bool = False, namespace: dict | None = None) -> None:
+        """Show the item's feedback; raise CheckFailed if it is not fully right. Returns nothing, so a
+        check cell shows only the feedback."""
         ns = namespace if namespace is not None else sys._getframe(1).f_globals
-        probes = [p for p in item.probes if not p.hidden]
-        if hidden:
-            probes += hidden_probes(item, random.Random())
-        observed = json.loads(plain.probe([p.expr for p in probes], ns))
-        references = reference_values(self.spec.name, probes)
-        result = decide_item(item, probes, observed, references)
+        result = self.run(item_id, ns, hidden=hidden)
+        item = self.spec.item(item_id)
         show(result, hidden_skipped=not hidden and any(p.hidden for p in item.probes))
         if not result.passed:
             raise CheckFailed(result)
-        return result
+
+    def run(self, item_id: str, namespace: dict, *, hidden: bool = False) -> ItemResult:
+        """The item's result for the variables in ``namespace``, without showing anything."""
+        item = self.spec.item(item_id)
+        probes = [p for p in item.probes if not p.hidden]
+        if hidden:
+            probes += hidden_probes(item, random.Random())
+        observed = json.loads(plain.probe([p.expr for p in probes], namespace))
+        references = reference_values(self.spec.name, probes)
+        return decide_item(item, probes, observed, references)
 
 
 def hidden_probes(item: spec.Item, rng: random.Random) -> list[spec.Probe]:

@@ -57,7 +57,7 @@ def _error_message(observed: dict) -> str:
     if name == "NotImplementedError":
         return "not answered yet (the answer cell still raises NotImplementedError)"
     if name == "NameError":
-        return f"{text}: run the cell that defines it (and check the spelling)"
+        return f"{text}: write your answer and run its cell (if you did, check the spelling)"
     return f"evaluating it raised {name}: {text}"
 
 

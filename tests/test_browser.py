@@ -61,7 +61,8 @@ def lab(tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         *(["--allow-root"] if os.geteuid() == 0 else [])],
         cwd=root_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -98,13 +99,23 @@ def page(tmp_path):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(SLOW)
+            expect.set_options(timeout=SLOW)  # expect() has its own default of 5 s
             yield page
             context.close()
         finally:
             browser.close()
 
 
+def _dismiss_news_toast(page) -> None:
+    """JupyterLab asks once whether to fetch Jupyter news; answer No so the toast does not cover outputs."""
+    toast = page.locator(".Toastify__toast", has_text="Jupyter news")
+    if toast.count():
+        toast.get_by_role("button", name="No", exact=True).click()
+        expect(toast).to_have_count(0)
+
+
 def _shot(page, name: str) -> None:
+    _dismiss_news_toast(page)
     page.screenshot(path=str(ARTIFACTS / name))
 
 
@@ -140,6 +151,14 @@ def _run_cell(page, cell) -> None:
 
 
 def test_student_sees_feedback_then_passes_q3(lab, page):
+    try:
+        _student_session(lab, page)
+    except BaseException:
+        page.screenshot(path=str(ARTIFACTS / "ex01-failure.png"))
+        raise
+
+
+def _student_session(lab, page):
     page.goto(f"{lab['url']}/lab/tree/ex01.ipynb?token={lab['token']}", wait_until="domcontentloaded")
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
     expect(notebook.locator(".jp-Cell").first).to_be_visible()
@@ -148,8 +167,14 @@ def test_student_sees_feedback_then_passes_q3(lab, page):
     setup = _code_cell(page, "check = Checker(")
 
     # Run → Run All Cells, as a student does.
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+    _dismiss_news_toast(page)  # not while the menu is open: clicking the toast would close the menu
+    setup.locator(".jp-InputPrompt").click()  # make the notebook the current widget
+    page.keyboard.press("Escape")
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    run_all = page.get_by_role("menuitem", name=re.compile(r"^Run All Cells"))
+    expect(run_all).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ex01-0-run-menu.png"))
+    run_all.click()
     # The setup cell gets an execution count; the first answer cell stops the run with NotImplementedError.
     expect(setup.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=SLOW)
     expect(notebook.locator(".jp-OutputArea-output", has_text="NotImplementedError").first).to_be_visible(timeout=SLOW)

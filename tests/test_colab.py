@@ -2,7 +2,7 @@
 
 Colab gives a student the .ipynb and a runtime with its own torch; the notebook's first cell
 (tagged ``setup``) must install the course's checks from GitHub, and must never reinstall torch.
-Here a clean virtualenv (torch==2.13.0 + ipykernel, no course package) stands in for the runtime,
+Here a clean virtualenv (torch==2.13.0, numpy, ipykernel; no course package) stands in for the runtime,
 and a bare clone of this repository's committed HEAD stands in for GitHub: a throwaway git config
 rewrites ``https://github.com/autograd-course/autograd-course`` to it, so the notebook's unchanged
 ``%pip install "autograd-course @ git+https://github.com/...@main"`` resolves locally.
@@ -72,14 +72,15 @@ class Runtime:
                 "print(json.dumps({'version': torch.__version__, 'location': p,"
                 " 'mtime': os.stat(torch.__file__).st_mtime_ns, 'dir_mtime': os.stat(p).st_mtime_ns,"
                 " 'dist_info': str(d._path), 'dist_mtime': os.stat(str(d._path)).st_mtime_ns}))")
-        return json.loads(_run([self.python, "-c", code], env=self.env).stdout)
+        # cwd matters: ``python -c`` imports from the current folder, and the repository root holds autograder/.
+        return json.loads(_run([self.python, "-c", code], env=self.env, cwd=self.base).stdout)
 
     def has_course_package(self) -> bool:
         code = "import importlib.util; print(importlib.util.find_spec('autograder') is not None)"
-        return _run([self.python, "-c", code], env=self.env).stdout.strip() == "True"
+        return _run([self.python, "-c", code], env=self.env, cwd=self.base).stdout.strip() == "True"
 
     def uninstall_course_package(self) -> None:
-        _run([self.python, "-m", "pip", "uninstall", "-y", "-q", "autograd-course"], env=self.env)
+        _run([self.python, "-m", "pip", "uninstall", "-y", "-q", "autograd-course"], env=self.env, cwd=self.base)
 
     def pip_log_text(self) -> str:
         return self.pip_log.read_text(errors="replace") if self.pip_log.exists() else ""
@@ -103,13 +104,13 @@ def runtime(tmp_path_factory) -> Runtime:
     _run(["git", "--git-dir", repo, "symbolic-ref", "HEAD", "refs/heads/main"])
     (base / "gitconfig").write_text(f'[url "file://{repo}"]\n\tinsteadOf = {GITHUB}\n')
 
-    # The runtime: torch and ipykernel, nothing from the course.
+    # The runtime: torch, numpy (torch warns on import without it) and ipykernel; nothing from the course.
     venv.EnvBuilder(with_pip=True, clear=True).create(base / "venv")
     python = rt.python
     base_env = {k: v for k, v in rt.env.items() if k != "PIP_LOG"}
-    _run([python, "-m", "pip", "install", "-q", f"torch=={TORCH}", "ipykernel"], env=base_env)
+    _run([python, "-m", "pip", "install", "-q", f"torch=={TORCH}", "numpy", "ipykernel"], env=base_env, cwd=base)
     _run([python, "-m", "ipykernel", "install", "--prefix", base / "jupyter", "--name", KERNEL,
-          "--display-name", "Colab (simulated)"], env=base_env)
+          "--display-name", "Colab (simulated)"], env=base_env, cwd=base)
     assert (rt.kernels / KERNEL / "kernel.json").is_file()
     assert not rt.has_course_package(), "the simulated Colab runtime must start without the course package"
     return rt
