@@ -256,7 +256,7 @@ def test_exercise_shows_check_feedback_on_a_fresh_runtime(fresh_runtime: Runtime
         shown = "\n".join(error.traceback)
         assert shown.startswith(f"✘ {item}: 0/"), shown
         # An answer cell that still raises leaves its names undefined (q1-q3) or a function that raises (q4).
-        assert "not answered yet" in shown or "is not defined: run the cell that defines it" in shown, shown
+        assert "not answered yet" in shown or "is not defined: write your answer and run its cell" in shown, shown
         assert "Passed" not in _cell_text(nb.cells[i])
         feedback[item] = shown
 
