@@ -113,6 +113,9 @@ def grade(assignment: str, submissions: Path, out: Path, *, root: Path, db_url: 
             except InvalidSubmission as error:
                 result.worsen("invalid", f"{nb_name}: {error}")
                 continue
+            except Exception as error:  # noqa: BLE001 - one odd file must never stop the batch
+                result.worsen("invalid", f"{nb_name}: could not be read: {type(error).__name__}: {str(error)[:200]}")
+                continue
             result.notes += notes
             rng = random.Random(f"{batch_seed}:{student}:{nb_name}")
             probes = {item.id: [p.instantiate(rng) for p in item.probes] for item in items}

@@ -8,7 +8,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds"]
+CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds", "notes"]
 
 
 def write_csv(path: Path, rows: list[dict], item_ids: list[str]) -> None:
