@@ -29,16 +29,20 @@ def cmd_grade(args) -> int:
     from .grade import grade
 
     root = course.require_root()
-    if args.assignment not in course.assignments(root):
-        raise SystemExit(f"error: unknown assignment {args.assignment!r}; known: {', '.join(course.assignments(root))}")
+    unknown = [a for a in args.assignment if a not in course.assignments(root)]
+    if unknown:
+        raise SystemExit(f"error: unknown assignment {', '.join(unknown)}; known: {', '.join(course.assignments(root))}")
+    executor = make_executor(args.workers, sandbox=not args.no_sandbox, memory=args.memory)
+    executor.start()  # the workers warm up while the gradebook is prepared
     ensure_alembic_on_path()
     db_url = args.db_url or course_directory(root).db_url
-    ensure_registered(root, args.assignment, db_url, generate)
+    for assignment in args.assignment:
+        ensure_registered(root, assignment, db_url, generate)
     results = grade(args.assignment, Path(args.submissions), Path(args.out), root=root, db_url=db_url,
-                    students=args.student, executor=make_executor(args.workers, sandbox=not args.no_sandbox, memory=args.memory), seed=args.seed,
-                    progress=not args.no_progress, cell_timeout=args.cell_timeout, notebook_timeout=args.timeout)
+                    students=args.student, executor=executor, seed=args.seed, progress=not args.no_progress,
+                    cell_timeout=args.cell_timeout, notebook_timeout=args.timeout)
     print(report.summary(results))
-    print(f"grades: {Path(args.out) / 'grades.csv'}\nfeedback: {Path(args.out) / 'feedback'}/<student>/{args.assignment}.html")
+    print(f"grades: {Path(args.out) / 'grades.csv'}\nfeedback: {Path(args.out) / 'feedback'}/<student>/<assignment>.html")
     return 0
 
 
@@ -128,10 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader config)")
     gen.set_defaults(func=cmd_generate)
 
-    gr = sub.add_parser("grade", help="grade submissions of one assignment",
-                        description="Grade DIR/<student_id>/<notebook>.ipynb; write OUT/grades.csv and OUT/feedback/. "
+    gr = sub.add_parser("grade", help="grade the submissions of one or more assignments",
+                        description="Grade DIR/<student_id>/<notebook>.ipynb for each ASSIGNMENT; write OUT/grades.csv "
+                                    "(one row per student and assignment) and OUT/feedback/. "
                                     "Exits 0 when the batch completed, whatever the scores.")
-    gr.add_argument("assignment")
+    gr.add_argument("assignment", nargs="+", help="one or more assignments, graded in one batch")
     gr.add_argument("--submissions", required=True, metavar="DIR", help="folder of <student_id>/<notebook>.ipynb")
     gr.add_argument("--out", required=True, metavar="OUT", help="folder for grades.csv and feedback/")
     gr.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")

@@ -20,6 +20,9 @@ from .sandbox import Limits
 
 
 class Executor(Protocol):
+    def start(self) -> None:
+        """Begin any slow set-up now, so it overlaps the grader's own preparation (optional work)."""
+
     def map(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]: ...
 
 
@@ -34,6 +37,9 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
+
+    def start(self) -> None:
+        pass  # nothing to warm: every notebook starts its own kernel
 
     def map(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
         tasks = list(tasks)
@@ -100,25 +106,45 @@ class WarmSandboxExecutor:
     def __init__(self, workers: int | None = None, limits: Limits | None = None):
         self.workers = workers or os.cpu_count() or 1
         self.limits = limits or Limits()
+        self.pool: ProcessPoolExecutor | None = None
+        self.run_dir = ""
+
+    def start(self) -> None:
+        """Start the workers and their fork servers now; grading reuses them."""
+        if self.pool is not None:
+            return
+        self.run_dir = tempfile.mkdtemp(prefix="autograder-run-")  # holds the workers' link folders
+        os.chmod(self.run_dir, 0o711)
+        self.pool = ProcessPoolExecutor(self.workers)
+        for _ in range(self.workers):
+            self.pool.submit(warm_up, self.limits, self.run_dir)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            self.pool = None
 
     def map(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
-        tasks = list(tasks)
-        run_dir = tempfile.mkdtemp(prefix="autograder-run-")  # holds the workers' link folders; removed below
-        os.chmod(run_dir, 0o711)
+        self.start()
         try:
-            yield from self._map(tasks, run_dir)
-        finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
-
-    def _map(self, tasks: list[Task], run_dir: str) -> Iterator[tuple[Task, Outcome]]:
-        with ProcessPoolExecutor(min(self.workers, max(len(tasks), 1))) as pool:
-            futures = {pool.submit(run_warm, task, self.limits, run_dir): task for task in tasks}
+            futures = {self.pool.submit(run_warm, task, self.limits, self.run_dir): task for task in tasks}
             for future in as_completed(futures):
                 task = futures[future]
                 try:
                     yield task, future.result()
                 except Exception as error:  # noqa: BLE001 - a lost worker is one notebook's problem
                     yield task, Outcome("error", {}, "", 0.0, f"worker failed: {type(error).__name__}: {error}")
+        finally:
+            self.close()
+
+
+def warm_up(limits: Limits, run_dir: str) -> None:
+    """Start this worker's fork server ahead of its first notebook (a failure is retried then)."""
+    try:
+        worker_server(limits, run_dir)
+    except Exception:  # noqa: BLE001 - run_warm reports it on the first real task
+        pass
 
 
 def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: str | None = None):

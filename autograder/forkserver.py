@@ -25,7 +25,9 @@ import threading
 import time
 from pathlib import Path
 
-PRELOAD = ["numpy", "torch", "zmq", "tornado.ioloop", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+# torch imports some of its parts on first use: the first optimizer pulls in torch._dynamo, the first
+# assert_close torch.distributed.tensor (about a second each). Paid here once, not in every notebook.
+PRELOAD = ["numpy", "torch", "torch.optim", "torch.testing", "torch._dynamo", "torch.distributed.tensor", "zmq", "tornado.ioloop", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "ipykernel.zmqshell", "jupyter_client.session"]
 WIPED_DIRS = ["/tmp", "/dev/shm"]  # plus the work dir and the link dir, given on the command line
 PR_SET_DUMPABLE = 4

@@ -44,11 +44,11 @@ class StudentResult:
             self.status = status
         self.detail = "; ".join(d for d in (self.detail, detail) if d)
 
-    def row(self) -> dict:
+    def row(self, prefix: str = "") -> dict:
         row = {"student_id": self.student, "assignment": self.assignment, "score": round(self.score, 4),
                "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2),
                "notes": "; ".join(self.notes)}
-        row.update({item.id: item.score for item in self.items})
+        row.update({prefix + item.id: item.score for item in self.items})
         return row
 
 
@@ -89,15 +89,24 @@ def item_notebooks(root: Path, assignment: str, items: tuple[spec.Item, ...]) ->
     return placed
 
 
-def grade(assignment: str, submissions: Path, out: Path, *, root: Path, db_url: str,
-          students: list[str] | None = None, executor: Executor | None = None,
-          seed: int | None = None, progress: bool = True, cell_timeout: int = 30,
-          notebook_timeout: int = 300) -> list[StudentResult]:
+@dataclass
+class AssignmentRun:
+    """One assignment's part of a batch: its spec, its students' results, and the probes each task got."""
+
+    assignment: str
+    spec: spec.Assignment
+    by_notebook: dict[str, list[spec.Item]]
+    results: dict[str, StudentResult]
+    plans: dict[tuple[str, str], dict[str, list[spec.Probe]]] = field(default_factory=dict)
+
+
+def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, students: list[str] | None,
+            batch_seed: int, cell_timeout: int, notebook_timeout: int) -> tuple[AssignmentRun, list[Task]]:
+    """Read and sanitize every submitted notebook; draw each student's hidden inputs; make the tasks."""
     the_spec = spec.load(assignment)
     by_notebook = item_notebooks(root, assignment, the_spec.items)
-    batch_seed = seed if seed is not None else secrets.randbits(64)
     results = {s: StudentResult(s, assignment, max_score=the_spec.max_score) for s in find_students(submissions, students)}
-    tasks, plans = [], {}
+    run, tasks = AssignmentRun(assignment, the_spec, by_notebook, results), []
     for student, result in results.items():
         if (submissions / student).is_symlink():
             result.worsen("invalid", "the student folder is a symlink (symlinks are not followed)")
@@ -119,43 +128,77 @@ def grade(assignment: str, submissions: Path, out: Path, *, root: Path, db_url: 
             result.notes += notes
             rng = random.Random(f"{batch_seed}:{student}:{nb_name}")
             probes = {item.id: [p.instantiate(rng) for p in item.probes] for item in items}
-            plans[(student, nb_name)] = probes
+            run.plans[(student, nb_name)] = probes
             tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb),
                               {gid: [p.expr for p in ps] for gid, ps in probes.items()}, cell_timeout, notebook_timeout))
+    return run, tasks
 
+
+def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
+    """Decide the items of one finished notebook, in this (trusted) process."""
+    result = run.results[task.student]
+    result.seconds += outcome.seconds
+    if outcome.status != "ok":
+        result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
+    for item in run.by_notebook[task.notebook]:
+        probes = run.plans[(task.student, task.notebook)][item.id]
+        observed = outcome.observed.get(item.id) or [None] * len(probes)
+        references = reference.expected_values(run.assignment, root, probes)
+        result.items.append(redact_hidden(decide_item(item, probes, observed, references), observed))
+    if outcome.nb_json:
+        save_autograded(root / "autograded" / task.student / run.assignment / task.notebook, outcome.nb_json)
+
+
+def finish(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:
+    """Total the scores, record them in the gradebook, write feedback and the stored results."""
+    order = [item.id for item in run.spec.items]
+    for student, result in run.results.items():
+        result.items.sort(key=lambda i: order.index(i.id))
+        result.score = round(sum(i.score for i in result.items), 4)
+        if not result.items:  # nothing was run (missing, invalid): no stale grades from an earlier run
+            record.remove(db_url, run.assignment, student)
+        for nb_name, items in run.by_notebook.items():
+            decided = [i for i in result.items if i.id in {it.id for it in items}]
+            if decided:
+                record.record(db_url, run.assignment, student, Path(nb_name).stem, decided)
+        write_feedback(out / "feedback" / student / f"{run.assignment}.html", result)
+        results_store.save(root, result)
+
+
+def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: Path, db_url: str,
+          students: list[str] | None = None, executor: Executor | None = None,
+          seed: int | None = None, progress: bool = True, cell_timeout: int = 30,
+          notebook_timeout: int = 300) -> list[StudentResult]:
+    """Grade ``submissions/<student>/<notebook>.ipynb`` for one or more assignments in one batch.
+
+    All notebooks of all the assignments go to the executor together, so its workers start once.
+    """
+    names = [assignments] if isinstance(assignments, str) else list(assignments)
     executor = executor or LocalExecutor()
+    executor.start()  # workers warm up while the submissions are read and sanitized
+    batch_seed = seed if seed is not None else secrets.randbits(64)
+    runs, tasks = {}, []
+    for name in names:
+        runs[name], new_tasks = prepare(name, submissions, root=root, db_url=db_url, students=students,
+                                        batch_seed=batch_seed, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+        tasks += new_tasks
     finished = executor.map(tasks)
     if progress:
         from tqdm import tqdm
 
-        finished = tqdm(finished, total=len(tasks), desc=f"grading {assignment}", unit="notebook", file=sys.stderr)
-    autograded = root / "autograded"
+        finished = tqdm(finished, total=len(tasks), desc=f"grading {' '.join(names)}", unit="notebook", file=sys.stderr)
     for task, outcome in finished:
-        result = results[task.student]
-        result.seconds += outcome.seconds
-        if outcome.status != "ok":
-            result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
-        for item in by_notebook[task.notebook]:
-            probes = plans[(task.student, task.notebook)][item.id]
-            observed = outcome.observed.get(item.id) or [None] * len(probes)
-            references = reference.expected_values(assignment, root, probes)
-            result.items.append(redact_hidden(decide_item(item, probes, observed, references), observed))
-        if outcome.nb_json:
-            save_autograded(autograded / task.student / assignment / task.notebook, outcome.nb_json)
-
-    for student, result in results.items():
-        result.items.sort(key=lambda i: [it.id for it in the_spec.items].index(i.id))
-        result.score = round(sum(i.score for i in result.items), 4)
-        if not result.items:  # nothing was run (missing, invalid): no stale grades from an earlier run
-            record.remove(db_url, assignment, student)
-        for nb_name, items in by_notebook.items():
-            decided = [i for i in result.items if i.id in {it.id for it in items}]
-            if decided:
-                record.record(db_url, assignment, student, Path(nb_name).stem, decided)
-        write_feedback(out / "feedback" / student / f"{assignment}.html", result)
-        results_store.save(root, result)
-    report.write_csv(out / "grades.csv", [r.row() for r in results.values()], [i.id for i in the_spec.items])
-    return list(results.values())
+        absorb(runs[task.assignment], task, outcome, root)
+    for run in runs.values():
+        finish(run, out, root=root, db_url=db_url)
+    results = [r for run in runs.values() for r in run.results.values()]
+    if len(names) == 1:
+        items = [item.id for item in runs[names[0]].spec.items]
+    else:  # item ids repeat across assignments: name the columns assignment:item
+        items = [f"{n}:{item.id}" for n in names for item in runs[n].spec.items]
+    rows = [r.row(prefix=f"{r.assignment}:" if len(names) > 1 else "") for r in results]
+    report.write_csv(out / "grades.csv", rows, items)
+    return results
 
 
 # Failure messages of hidden probes that cannot carry the student's own values (or inputs derived from them).

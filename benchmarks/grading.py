@@ -39,41 +39,49 @@ def released_answer_cells(assignment: str) -> dict[str, dict[str, str]]:
 
 
 def build_batch(n: int, only: list[str] | None = None) -> list[tuple[str, str, str, dict[str, str]]]:
-    """[(student, assignment, kind, {notebook name: JSON text})], round-robin over the exercises."""
+    """[(student, assignment, kind, {notebook name: JSON text})]: every student submits every exercise,
+    and enough students to make at least ``n`` submissions."""
     names = [a for a in stock.assignments() if (ROOT / "autograder" / "specs" / f"{a}.py").is_file()]
     names = [a for a in names if a in only] if only else names
     if not names:
         raise SystemExit("no exercises with solutions/ notebooks")
     batch = []
-    for i in range(n):
-        assignment = names[i % len(names)]
-        kind = ("honest", "honest", "blank", "edited")[(i // len(names)) % 4]
-        blanks = released_answer_cells(assignment)
-        notebooks = {}
-        for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
-            if kind == "blank":
-                nb = nbformat.read(ROOT / "exercises" / assignment / path.name, as_version=4)
-            else:
-                nb = nbformat.read(path, as_version=4)
-                if kind == "edited" and blanks.get(path.name):
-                    answers = sorted(blanks[path.name])
-                    target = answers[i % len(answers)]  # a different answer cell left blank for different students
-                    for cell in nb.cells:
-                        if cell.metadata.get("nbgrader", {}).get("grade_id") == target:
-                            cell.source = blanks[path.name][target]
-            notebooks[path.name] = nbformat.writes(nb)
-        batch.append((f"s{i:03d}-{kind}", assignment, kind, notebooks))
+    for s in range(-(-n // len(names))):
+        for j, assignment in enumerate(names):
+            kind = ("honest", "honest", "blank", "edited")[(s + j) % 4]
+            batch.append((f"s{s:03d}", assignment, kind, submission(assignment, kind, s + j)))
     return batch
+
+
+def submission(assignment: str, kind: str, variant: int) -> dict[str, str]:
+    """{notebook name: JSON text}: the solution, the blank exercise, or the solution with one answer blanked."""
+    blanks = released_answer_cells(assignment)
+    notebooks = {}
+    for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
+        if kind == "blank":
+            nb = nbformat.read(ROOT / "exercises" / assignment / path.name, as_version=4)
+        else:
+            nb = nbformat.read(path, as_version=4)
+            if kind == "edited" and blanks.get(path.name):
+                answers = sorted(blanks[path.name])
+                target = answers[variant % len(answers)]  # a different answer cell left blank for different students
+                for cell in nb.cells:
+                    if cell.metadata.get("nbgrader", {}).get("grade_id") == target:
+                        cell.source = blanks[path.name][target]
+        notebooks[path.name] = nbformat.writes(nb)
+    return notebooks
 
 
 def run_stock(work: Path, batch) -> tuple[float, dict]:
     course = stock.copy_course(work / "stock-course")
     for student, assignment, _, notebooks in batch:
         stock.submit(course, assignment, student, notebooks)
-    seconds, grades = 0.0, {}
-    for assignment in sorted({a for _, a, _, _ in batch}):
+    names = sorted({a for _, a, _, _ in batch})
+    for assignment in names:
         stock.generate(course, assignment)  # registers the assignment in the gradebook (not timed as grading)
-        seconds += stock.autograde(course, assignment)
+    seconds = stock.autograde(course, "*")  # one run over every assignment, as ours does
+    grades = {}
+    for assignment in names:
         grades.update({(s, assignment): v for s, v in stock.scores(course, assignment).items()})
     return seconds, grades
 
@@ -81,32 +89,30 @@ def run_stock(work: Path, batch) -> tuple[float, dict]:
 def run_ours(work: Path, batch, workers: int | None) -> tuple[float, dict, list[str]]:
     course = stock.copy_course(work / "our-course")
     db_url = f"sqlite:///{work / 'ours.db'}"
-    seconds, grades, logs = 0.0, {}, []
-    for assignment in sorted({a for _, a, _, _ in batch}):
-        subs = work / "our-submissions" / assignment
-        for student, a, _, notebooks in batch:
-            if a == assignment:
-                (subs / student).mkdir(parents=True, exist_ok=True)
-                for name, text in notebooks.items():
-                    (subs / student / name).write_text(text, encoding="utf-8")
-        out = work / "our-out" / assignment
-        # Register first (nbgrader generate_assignment, as the stock run does untimed).
-        subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from autograder.cli import ensure_registered;"
-                        " from autograder.generate import generate; ensure_registered(Path(sys.argv[1]), sys.argv[2], sys.argv[3], generate)",
-                        str(course), assignment, db_url], check=True, env=stock.env(), cwd=course)
-        cmd = [str(stock.VENV_BIN / "autograder"), "grade", assignment, "--submissions", str(subs), "--out", str(out),
-               "--db-url", db_url, "--no-progress"] + (["--workers", str(workers)] if workers else [])
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=course, env=stock.env(AUTOGRADER_COURSE_ROOT=str(course)), capture_output=True, text=True)
-        seconds += time.perf_counter() - started
-        if proc.returncode != 0:
-            raise RuntimeError(f"autograder grade {assignment} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        logs.append(proc.stdout)
-        with open(out / "grades.csv", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                grades[(row["student_id"], assignment)] = (float(row["score"]), float(row["max_score"]), row["status"],
-                                                           row.get("notes", ""))
-    return seconds, grades, logs
+    names = sorted({a for _, a, _, _ in batch})
+    subs = work / "our-submissions"
+    for student, _, _, notebooks in batch:
+        (subs / student).mkdir(parents=True, exist_ok=True)
+        for name, text in notebooks.items():
+            (subs / student / name).write_text(text, encoding="utf-8")
+    # Register first (nbgrader generate_assignment, as the stock run does untimed).
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from autograder.cli import ensure_registered;"
+                    " from autograder.generate import generate; [ensure_registered(Path(sys.argv[1]), a, sys.argv[2], generate)"
+                    " for a in sys.argv[3:]]", str(course), db_url, *names], check=True, env=stock.env(), cwd=course)
+    out = work / "our-out"
+    cmd = [str(stock.VENV_BIN / "autograder"), "grade", *names, "--submissions", str(subs), "--out", str(out),
+           "--db-url", db_url, "--no-progress"] + (["--workers", str(workers)] if workers else [])
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=course, env=stock.env(AUTOGRADER_COURSE_ROOT=str(course)), capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"autograder grade failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    grades = {}
+    with open(out / "grades.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            grades[(row["student_id"], row["assignment"])] = (float(row["score"]), float(row["max_score"]), row["status"],
+                                                              row.get("notes", ""))
+    return seconds, grades, [proc.stdout]
 
 
 def main(argv=None) -> int:

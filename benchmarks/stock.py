@@ -71,7 +71,7 @@ def generate(course: Path, assignment: str) -> float:
 
 
 def autograde(course: Path, assignment: str) -> float:
-    """Seconds ``nbgrader autograde`` took for every submission of ``assignment`` in ``course``."""
+    """Seconds ``nbgrader autograde`` took for every submission of ``assignment`` (a name or a glob such as "*")."""
     started = time.perf_counter()
     nbgrader(course, "autograde", assignment, "--force")
     return time.perf_counter() - started
