@@ -48,13 +48,17 @@ class LocalExecutor:
                 yield task, run_in_scratch(task)
             return
         with ProcessPoolExecutor(self.workers) as pool:
-            futures = {pool.submit(run_in_scratch, task): task for task in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    yield task, future.result()
-                except Exception as error:  # noqa: BLE001 - a lost worker is one notebook's problem
-                    yield task, Outcome("error", {}, "", 0.0, f"worker failed: {type(error).__name__}: {error}")
+            yield from finished({pool.submit(run_in_scratch, task): task for task in tasks})
+
+
+def finished(futures: dict) -> Iterator[tuple[Task, Outcome]]:
+    """(task, outcome) as each future completes; a lost worker is that one notebook's error."""
+    for future in as_completed(futures):
+        task = futures[future]
+        try:
+            yield task, future.result()
+        except Exception as error:  # noqa: BLE001 - the batch goes on
+            yield task, Outcome("error", {}, "", 0.0, f"worker failed: {type(error).__name__}: {error}")
 
 
 # --------------------------------------------------------------------------- warm, sandboxed workers
@@ -128,13 +132,7 @@ class WarmSandboxExecutor:
     def map(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
         self.start()
         try:
-            futures = {self.pool.submit(run_warm, task, self.limits, self.run_dir): task for task in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    yield task, future.result()
-                except Exception as error:  # noqa: BLE001 - a lost worker is one notebook's problem
-                    yield task, Outcome("error", {}, "", 0.0, f"worker failed: {type(error).__name__}: {error}")
+            yield from finished({self.pool.submit(run_warm, task, self.limits, self.run_dir): task for task in tasks})
         finally:
             self.close()
 

@@ -1,6 +1,6 @@
 """Exercise 07: gradient descent by hand, under torch.no_grad, and with torch.optim.SGD."""
 
-from ..spec import Assignment, Close, Expectation, Hint, Item, Probe, Reference, Tensor, AllOf, compare_numbers
+from ..spec import AllOf, Assignment, Close, Expectation, Hint, Item, Probe, Reference, Tensor, compare_numbers
 
 INCREASES = ("the function value increases from step to step: the update has the wrong sign. "
              "Gradient descent subtracts: x ← x − lr · f'(x).")
