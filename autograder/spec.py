@@ -13,7 +13,7 @@ import importlib
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # ---------------------------------------------------------------------------------------------
@@ -288,8 +288,6 @@ class Item:
 class Assignment:
     name: str
     items: tuple[Item, ...]
-    setup: str = ""  # code the reference namespace needs before the solution cells (rarely)
-    extra: dict = field(default_factory=dict)
 
     def item(self, item_id: str) -> Item:
         for item in self.items:
