@@ -157,14 +157,25 @@ def other_processes() -> list[str]:
     return found
 
 
-def empty_folder(folder: str) -> None:
+def mount_points() -> set[str]:
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        return {line.split()[4] for line in f}
+
+
+def empty_folder(folder: str, mounts: set[str] | None = None) -> None:
+    """Remove everything in ``folder`` but the read-only mounts in it (the venv may live under /tmp)."""
+    mounts = mount_points() if mounts is None else mounts
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
         try:
-            if entry.is_dir(follow_symlinks=False):
+            if entry.path in mounts:
+                continue
+            if any(m.startswith(entry.path + "/") for m in mounts):
+                empty_folder(entry.path, mounts)
+            elif entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)

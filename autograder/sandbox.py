@@ -85,15 +85,15 @@ def bwrap_argv(command: list[str], *, link_dir: str, uid: int, limits: Limits) -
         argv += ["--cap-add", cap]
     for path in SYSTEM_DIRS + SYSTEM_FILES:
         argv += ["--ro-bind-try", path, path]
-    private = python_dirs() + [str(PACKAGE_DIR)]
-    argv += traversable_parents(private)
-    for path in private:
-        argv += ["--ro-bind", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     size = str(limits.file_size)
     argv += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
              "--size", size, "--perms", "0777", "--tmpfs", WORK_DIR]
-    argv += traversable_parents([link_dir])  # after --tmpfs /tmp, which would hide them
+    # Binds after the tmpfs mounts, which would hide them: the course may well live under /tmp.
+    private = python_dirs() + [str(PACKAGE_DIR)]
+    argv += traversable_parents(private + [link_dir])
+    for path in private:
+        argv += ["--ro-bind", path, path]
     argv += ["--bind", link_dir, link_dir, "--chdir", WORK_DIR, "--clearenv"]
     for key, value in sandbox_env().items():
         argv += ["--setenv", key, value]
