@@ -130,7 +130,7 @@ def test_cannot_read_solutions_gradebook_other_students_or_root(worker, tmp_path
     secrets_to_try = [ROOT / "solutions" / "ex01" / "ex01.ipynb", ROOT / "gradebook.db", other / "ex01.ipynb",
                       ROOT / "nbgrader_config.py", Path("/root/.bashrc"), Path("/etc/shadow")]
     code = "for p in %r:\n    try:\n        open(p).read(1); print('READ', p)\n    except OSError as e:\n        print('denied', type(e).__name__)" % [str(p) for p in secrets_to_try]
-    outcome, text = worker(code, "import os\nprint('listing', sorted(os.listdir('/work/main')))")
+    outcome, text = worker(code, f"import os\nprint('listing', sorted(os.listdir({str(ROOT)!r})))")
     assert outcome.status == "ok", outcome.detail
     assert "READ" not in text and text.count("denied") == len(secrets_to_try)
     assert "listing ['.venv', 'autograder']" in text  # the course root holds only what Python needs
