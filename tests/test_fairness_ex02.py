@@ -1,7 +1,6 @@
 """Exercise 02: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
-import pytest
-from fairness import corpus_tests, grade_variant
+from fairness import corpus_tests
 
 CORRECT = {
     "other constructors": {"q1_answer": "t32 = torch.tensor(data).float()\nt64 = torch.tensor(arr, dtype=torch.float64)\nt_scalar = torch.tensor(data[1][2] + 1)"},
@@ -32,8 +31,3 @@ WRONG = {
 test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
     "ex02", CORRECT, WRONG, seed=7)
 
-
-@pytest.mark.parametrize("seed", range(5))
-def test_hidden_probes_pass_for_the_solution_on_many_draws(seed):
-    results = grade_variant("ex02", {}, seed=seed)
-    assert all(r.passed for r in results.values())

