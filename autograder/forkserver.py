@@ -3,9 +3,17 @@
 One long-lived process per worker runs inside the sandbox (``python -m autograder.forkserver``),
 imports the heavy modules once, and for each notebook forks a child that becomes a fresh
 ipykernel. Every notebook thus gets a pristine process: a student's monkeypatches and globals die
-with their child. After each notebook :meth:`ForkServer.reset` kills every other process in the
-sandbox (stragglers a student left behind) and wipes every writable place, so nothing passes from
-one student to the next.
+with their child.
+
+Nothing a kernel writes can reach the next one, because no writable place is shared: before it
+becomes the kernel, the child enters its own user, mount and IPC namespaces and mounts fresh,
+size-capped tmpfs on /tmp, /dev/shm and the work dir (where IPython, matplotlib and HOME keep
+their start-up files), then drops every capability. Those mounts and SysV IPC objects die with the
+kernel's namespaces, whatever modes or owners the student gave them; its sockets' subfolder is
+made and removed by the grader, as root. After each notebook :meth:`ForkServer.reset` kills every
+other process in the sandbox (stragglers a student left behind). Where the kernel cannot have
+namespaces of its own, the server says so at start-up and the grader starts a new sandbox after
+every notebook instead.
 
 The server talks to the grader over its stdin/stdout, one JSON object per line; all it does is
 spawn, poll, signal and reset. Forking is safe because nothing it imports starts a thread
@@ -14,7 +22,9 @@ spawn, poll, signal and reset. Forking is safe because nothing it imports starts
 
 from __future__ import annotations
 
+import ctypes
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -25,19 +35,25 @@ import threading
 import time
 from pathlib import Path
 
+log = logging.getLogger("autograder.forkserver")
+
 # torch imports some of its parts on first use: the first optimizer pulls in torch._dynamo, the first
 # assert_close torch.distributed.tensor (about a second each). Paid here once, not in every notebook.
 PRELOAD = ["numpy", "torch", "torch.optim", "torch.testing", "torch._dynamo", "torch.distributed.tensor", "zmq", "tornado.ioloop", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "ipykernel.zmqshell", "jupyter_client.session"]
-WIPED_DIRS = ["/tmp", "/dev/shm"]  # plus the work dir and the link dir, given on the command line
-PR_SET_DUMPABLE = 4
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 24, 47, 4
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC = 0x00020000, 0x10000000, 0x08000000
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC = 0x2, 0x4, 0x1000, 0x4000
+FRESH_MODES = {"/tmp": "1777", "/dev/shm": "1777"}  # the work dir: 0755, the kernel's own
+TMPFS_INODES = 65536
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 # --------------------------------------------------------------------------- inside the sandbox
 
 class Server:
-    def __init__(self, work_dir: str, link_dir: str, processes: int):
-        self.work_dir, self.link_dir = work_dir, link_dir
+    def __init__(self, work_dir: str, tmpfs_size: int, processes: int):
+        self.work_dir, self.tmpfs_size = work_dir, tmpfs_size
         self.exits: dict[int, int] = {}  # pid -> exit status of children already reaped
         import resource
 
@@ -47,8 +63,24 @@ class Server:
     def spawn(self, connection: dict, limits: dict, env: dict) -> dict:
         pid = os.fork()
         if pid == 0:
-            become_kernel(connection, limits, env, self.work_dir)  # never returns
+            become_kernel(connection, limits, env, self.fresh_dirs())  # never returns
         return {"pid": pid}
+
+    def fresh_dirs(self) -> dict[str, int]:
+        """Where the kernel gets fresh tmpfs mounts, and their size."""
+        return {path: self.tmpfs_size for path in ("/tmp", "/dev/shm", self.work_dir)}
+
+    def can_isolate(self) -> bool:
+        """Can a child here get namespaces and fresh mounts of its own? (A container may forbid user namespaces.)"""
+        pid = os.fork()
+        if pid == 0:
+            try:
+                set_dumpable(True)  # else /proc/self/uid_map belongs to root and cannot be written
+                enter_fresh_namespaces(self.fresh_dirs())
+                os._exit(0)
+            finally:
+                os._exit(1)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
     def poll(self, pid: int) -> dict:
         self.reap()
@@ -64,7 +96,9 @@ class Server:
         return {}
 
     def reset(self) -> dict:
-        """Kill everything in the sandbox but this server (and bwrap's init), then wipe all writable places."""
+        """Kill everything in the sandbox but this server (and bwrap's init).
+
+        No file needs wiping: every place a kernel could write was its own mount, gone with it."""
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -76,9 +110,6 @@ class Server:
                 break
             time.sleep(0.01)
         self.exits.clear()
-        for folder in [self.work_dir, self.link_dir, *WIPED_DIRS]:
-            empty_folder(folder)
-        subprocess.run(["ipcrm", "--all"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         return {"left": other_processes()}
 
     def reap(self) -> None:
@@ -92,7 +123,7 @@ class Server:
             self.exits[pid] = os.waitstatus_to_exitcode(status)
 
     def serve(self, requests, replies) -> None:
-        replies.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
+        replies.write(json.dumps({"ready": True, "pid": os.getpid(), "isolated": self.can_isolate()}) + "\n")
         replies.flush()
         for line in requests:
             request = json.loads(line)
@@ -105,8 +136,9 @@ class Server:
             replies.flush()
 
 
-def become_kernel(connection: dict, limits: dict, env: dict, work_dir: str) -> None:
-    """In the forked child: drop the server's channel, apply the notebook's limits, run an ipykernel."""
+def become_kernel(connection: dict, limits: dict, env: dict, fresh_dirs: dict[str, int]) -> None:
+    """In the forked child: drop the server's channel, get fresh namespaces and mounts, apply the
+    notebook's limits, run an ipykernel."""
     try:
         import resource
 
@@ -115,7 +147,12 @@ def become_kernel(connection: dict, limits: dict, env: dict, work_dir: str) -> N
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         os.closerange(3, 65536)  # the server's request/reply pipes included
-        set_dumpable(True)
+        work_dir = list(fresh_dirs)[-1]
+        set_dumpable(True)  # else /proc/self/uid_map belongs to root and cannot be written
+        try:
+            enter_fresh_namespaces(fresh_dirs)
+        except OSError:
+            pass  # the server said at start-up that it cannot isolate: the grader restarts the sandbox after this kernel
         resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size"], limits["file_size"]))
         resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 5))
@@ -133,6 +170,54 @@ def become_kernel(connection: dict, limits: dict, env: dict, work_dir: str) -> N
         app.start()
     finally:
         os._exit(0)
+
+
+def enter_fresh_namespaces(fresh_dirs: dict[str, int]) -> None:
+    """Own user, mount and IPC namespaces; a fresh size-capped tmpfs on each of ``fresh_dirs``; no capabilities.
+
+    The uid stays the same (mapped to itself), so processes and limits are accounted as before, and
+    the server can still kill whatever the kernel leaves running."""
+    uid, gid = os.getuid(), os.getgid()
+    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC) != 0:
+        raise OSError(ctypes.get_errno(), f"unshare: {os.strerror(ctypes.get_errno())}")
+    write_file("/proc/self/setgroups", "deny")
+    write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+    write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+    for folder, size in fresh_dirs.items():
+        mount_fresh_tmpfs(folder, size, FRESH_MODES.get(folder, "0755"))
+    drop_capabilities()
+
+
+def mount_fresh_tmpfs(folder: str, size: int, mode: str) -> None:
+    """An empty tmpfs over ``folder``; read-only binds below it (a venv under /tmp) are put back on top."""
+    below = [point for point in sorted(mount_points()) if point.startswith(folder.rstrip("/") + "/")]
+    below = [p for p in below if not any(p.startswith(q + "/") for q in below)]  # REC binds carry the nested ones
+    kept = {point: os.open(point, os.O_PATH | os.O_CLOEXEC) for point in below}
+    options = f"size={size},nr_inodes={TMPFS_INODES},mode={mode}".encode()
+    if _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
+        raise OSError(ctypes.get_errno(), f"mount tmpfs on {folder}: {os.strerror(ctypes.get_errno())}")
+    for point, fd in kept.items():
+        os.makedirs(point, mode=0o755, exist_ok=True)
+        if _libc.mount(f"/proc/self/fd/{fd}".encode(), point.encode(), None, MS_BIND | MS_REC, None) != 0:
+            raise OSError(ctypes.get_errno(), f"bind {point}: {os.strerror(ctypes.get_errno())}")
+        os.close(fd)
+
+
+def drop_capabilities() -> None:
+    """Give up the capabilities the new user namespace granted, for good (bounding set, ambient, all sets)."""
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:  # EINVAL: past the last cap
+            break
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: all zero (two 32-bit words each)
+    if _libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), f"capset: {os.strerror(ctypes.get_errno())}")
+
+
+def write_file(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def set_dumpable(on: bool) -> None:
@@ -162,29 +247,8 @@ def mount_points() -> set[str]:
         return {line.split()[4] for line in f}
 
 
-def empty_folder(folder: str, mounts: set[str] | None = None) -> None:
-    """Remove everything in ``folder`` but the read-only mounts in it (the venv may live under /tmp)."""
-    mounts = mount_points() if mounts is None else mounts
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.path in mounts:
-                continue
-            if any(m.startswith(entry.path + "/") for m in mounts):
-                empty_folder(entry.path, mounts)
-            elif entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
-
-
 def main() -> None:
-    work_dir, link_dir, processes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    work_dir, tmpfs_size, processes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     requests, replies = os.fdopen(os.dup(0), "r"), os.fdopen(os.dup(1), "w")
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -197,7 +261,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     assert threading.active_count() == 1, "a preloaded module started a thread: forking would be unsafe"
-    Server(work_dir, link_dir, processes).serve(requests, replies)
+    Server(work_dir, tmpfs_size, processes).serve(requests, replies)
 
 
 # --------------------------------------------------------------------------- on the grader's side
@@ -212,13 +276,16 @@ class ForkServer:
     def __init__(self, limits=None, uid: int | None = None, parent_dir: str | None = None, startup_timeout: float = 120):
         import tempfile
 
-        from .sandbox import WORK_DIR, Cgroup, Limits, bwrap_argv, sandbox_uid
+        from .sandbox import WORK_DIR, Cgroup, Limits, LinkFolder, bwrap_argv, sandbox_uid
 
         self.limits = limits or Limits()
         self.uid = uid if uid is not None else sandbox_uid(os.getpid())
-        self.link_dir = Path(tempfile.mkdtemp(prefix="autograder-link-", dir=parent_dir))
-        os.chown(self.link_dir, self.uid, self.uid)
-        command = [sys.executable, "-m", "autograder.forkserver", WORK_DIR, str(self.link_dir), str(self.limits.processes)]
+        self.links = LinkFolder.create(parent_dir)
+        self.link_dir = self.links.path
+        self.private_dir = Path(tempfile.mkdtemp(prefix="autograder-conn-", dir=parent_dir))  # root's 0700: connection files
+        self.kernel_dirs: list[Path] = []
+        self.isolated = False
+        command = [sys.executable, "-m", "autograder.forkserver", WORK_DIR, str(self.limits.file_size), str(self.limits.processes)]
         self.lock = threading.Lock()
         argv = bwrap_argv(command, link_dir=str(self.link_dir), uid=self.uid, limits=self.limits)
         # the sum over the sandbox: the server (~0.5 GiB with torch) + one kernel at its limit + its tmpfs
@@ -234,6 +301,10 @@ class ForkServer:
         if not hello.get("ready"):
             self.close()
             raise ForkServerError(f"the sandboxed fork server did not start: {hello}")
+        self.isolated = bool(hello.get("isolated"))
+        if not self.isolated:
+            log.warning("kernels cannot have namespaces of their own here (user namespaces refused): "
+                        "the sandbox is restarted after every notebook instead")
 
     def _read(self, timeout: float) -> dict:
         import selectors
@@ -269,6 +340,14 @@ class ForkServer:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def kernel_link(self) -> tuple[Path, str]:
+        """A fresh folder for one kernel's sockets: its path here, and inside the sandbox."""
+        from .sandbox import LINK_DIR
+
+        folder = self.links.new_subfolder(self.uid)
+        self.kernel_dirs.append(folder)
+        return folder, f"{LINK_DIR}/{folder.name}"
+
     def spawn(self, connection: dict, cpu_seconds: int | None = None) -> int:
         """A fresh kernel listening on ``connection``; its pid inside the sandbox."""
         limits = {"memory": self.limits.memory, "file_size": self.limits.file_size,
@@ -282,17 +361,29 @@ class ForkServer:
         self.call("signal", pid=pid, signum=int(signum))
 
     def reset(self) -> None:
-        """Between two notebooks: no process, file or IPC object of the last one survives."""
+        """Between two notebooks: no process, file or IPC object of the last one survives.
+
+        Files and IPC objects died with the kernel's namespaces; its link subfolder goes here, as root."""
         left = self.call("reset", timeout=60)["left"]
-        empty_folder(str(self.link_dir))  # also what the grader wrote there (connection files)
+        self.remove_kernel_dirs()
         if left:
             raise ForkServerError(f"processes survived the reset: {left}")
+        if not self.isolated:
+            raise ForkServerError("kernels here share the sandbox's writable places: it must be restarted")
+
+    def remove_kernel_dirs(self) -> None:
+        for folder in self.kernel_dirs:
+            self.links.remove_subfolder(folder)
+        self.kernel_dirs.clear()
+        for leftover in self.private_dir.iterdir():
+            leftover.unlink()
 
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()  # bwrap; --die-with-parent and the PID namespace take the rest down
             self.process.wait()
-        shutil.rmtree(self.link_dir, ignore_errors=True)
+        self.links.close()
+        shutil.rmtree(self.private_dir, ignore_errors=True)
         if self.cgroup:
             for _ in range(50):  # the sandbox's processes take a moment to go
                 self.cgroup.remove()

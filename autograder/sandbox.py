@@ -2,14 +2,18 @@
 
 Inside: no network, its own PID/IPC/UTS namespaces, no capabilities, an unprivileged uid (so
 RLIMIT_NPROC binds; it never binds root), the host read-only and only what Python needs visible
-(system dirs, the interpreter, the venv, this package). Writable: a size-capped tmpfs for the
-kernel's cwd and /tmp, and one host folder (``link_dir``) that carries the kernel's ZMQ ``ipc``
-sockets, since TCP cannot cross ``--unshare-net``. The course root, gradebook, solutions/, other
+(system dirs, the interpreter, the venv, this package). Writable: size-capped tmpfs mounts for the
+kernel's cwd, /tmp and /dev/shm (each kernel gets fresh ones, see :mod:`autograder.forkserver`),
+and the link folder that carries the kernel's ZMQ ``ipc`` sockets, since TCP cannot cross
+``--unshare-net``: a size-capped tmpfs the grader mounts (:class:`LinkFolder`), in which the grader
+makes a fresh subfolder for each kernel. The course root, gradebook, solutions/, other
 submissions and /root stay invisible because they are never bound.
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import shutil
 import sys
@@ -19,7 +23,9 @@ from pathlib import Path
 import autograder
 
 PACKAGE_DIR = Path(autograder.__file__).resolve().parent
-WORK_DIR = "/home/student"  # the kernel's cwd inside the sandbox: a tmpfs, wiped between notebooks
+WORK_DIR = "/home/student"  # the kernel's cwd inside the sandbox: a tmpfs, fresh for every notebook
+LINK_DIR = "/run/autograder"  # where the link folder appears inside the sandbox
+FRESH_DIRS = ["/tmp", "/dev/shm", WORK_DIR]  # every place a kernel can write, bar its link subfolder
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf"]
 # Caps the server needs only to drop to the sandbox uid; setpriv drops them (bounding set too) before Python runs.
@@ -27,6 +33,9 @@ CAPS_TO_SWITCH_UID = ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"]
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fork-safe: no pools
 GIB = 1 << 30
 MIB = 1 << 20
+LINK_SIZE = 16 * MIB  # the link folder holds sockets and nothing else worth a byte
+CPU_PERIOD_US = 100_000
+log = logging.getLogger("autograder.sandbox")
 
 
 @dataclass
@@ -91,10 +100,10 @@ def bwrap_argv(command: list[str], *, link_dir: str, uid: int, limits: Limits) -
              "--size", size, "--perms", "0777", "--tmpfs", WORK_DIR]
     # Binds after the tmpfs mounts, which would hide them: the course may well live under /tmp.
     private = python_dirs() + [str(PACKAGE_DIR)]
-    argv += traversable_parents(private + [link_dir])
+    argv += traversable_parents(private + [LINK_DIR])
     for path in private:
         argv += ["--ro-bind", path, path]
-    argv += ["--bind", link_dir, link_dir, "--chdir", WORK_DIR, "--clearenv"]
+    argv += ["--bind", link_dir, LINK_DIR, "--chdir", WORK_DIR, "--clearenv"]
     for key, value in sandbox_env().items():
         argv += ["--setenv", key, value]
     argv += ["--", shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
@@ -121,48 +130,55 @@ def sandbox_env() -> dict[str, str]:
 
 
 class Cgroup:
-    """A best-effort cap on a whole sandbox's memory and processes (cgroup v1 or v2, where writable).
+    """A best-effort cap on a whole sandbox's memory, processes and CPU (cgroup v1 or v2, where writable).
 
     RLIMIT_AS binds one process, so a student who forks could still add up many limits; the
-    cgroup caps the sum (tmpfs pages included). Where no cgroup can be made (a locked-down
-    container), the per-process rlimits and RLIMIT_NPROC remain."""
+    cgroup caps the sum (tmpfs pages included). The CPU quota (one core per sandbox) keeps a
+    notebook that starts many busy processes, each in its own session, from starving the other
+    workers' notebooks. Each controller is set up on its own: where one cannot be made (a
+    locked-down container), a log line says so and the per-process rlimits remain."""
 
     def __init__(self, dirs: list[Path]):
         self.dirs = dirs
 
     @classmethod
-    def create(cls, memory: int, processes: int) -> Cgroup | None:
+    def create(cls, memory: int, processes: int, cores: float = 1.0) -> Cgroup | None:
         name = f"autograder-{os.getpid()}-{os.urandom(4).hex()}"
         made: list[Path] = []
-        try:
-            for controller, files in cls.plan(memory, processes).items():
-                folder = controller / name
-                folder.mkdir()
+        plan = cls.plan(memory, processes, cores)
+        for controller, files in plan.items():
+            folder = make_cgroup(controller / name, files)
+            if folder:
                 made.append(folder)
-                for file, value in files.items():
-                    (folder / file).write_text(str(value))
-            return cls(made) if made else None
-        except OSError:
-            cls(made).remove()
-            return None
+        missing = {"memory", "pids", "cpu"} - {kind for folder in made for kind in cgroup_kinds(folder)}
+        if missing:
+            log.warning("no cgroup for %s here: those limits on the sandbox are per process only", ", ".join(sorted(missing)))
+        return cls(made) if made else None
 
     @staticmethod
-    def plan(memory: int, processes: int) -> dict[Path, dict[str, int]]:
+    def plan(memory: int, processes: int, cores: float = 1.0) -> dict[Path, dict[str, int | str]]:
         """Parent cgroup folder -> limits to write, for the hierarchies this process belongs to."""
         own = {}
         for line in Path("/proc/self/cgroup").read_text().splitlines():
             _, controllers, path = line.split(":", 2)
             for controller in controllers.split(",") if controllers else [""]:
                 own[controller] = path.lstrip("/")
-        root = Path("/sys/fs/cgroup")
-        if (root / "memory").is_dir() and "memory" in own:  # v1
-            plan = {root / "memory" / own["memory"]: {"memory.limit_in_bytes": memory}}
-            if (root / "pids").is_dir() and "pids" in own:
-                plan[root / "pids" / own["pids"]] = {"pids.max": processes}
-            return plan
-        if (root / "cgroup.controllers").exists() and "" in own:  # v2
-            return {root / own[""]: {"memory.max": memory, "pids.max": processes}}
-        return {}
+        root, quota = Path("/sys/fs/cgroup"), int(cores * CPU_PERIOD_US)
+        v1 = {"memory": {"memory.limit_in_bytes": memory}, "pids": {"pids.max": processes},
+              "cpu": {"cpu.cfs_period_us": CPU_PERIOD_US, "cpu.cfs_quota_us": quota, "cpu.shares": 1024}}
+        plan: dict[Path, dict[str, int | str]] = {}
+        for controller, files in v1.items():
+            folder = v1_hierarchy(root, controller)
+            if folder is not None and controller in own:
+                plan.setdefault(folder / own[controller], {}).update(files)
+        if not plan and (root / "cgroup.controllers").exists() and "" in own:  # v2
+            plan[root / own[""]] = {"memory.max": memory, "pids.max": processes, "cpu.max": f"{quota} {CPU_PERIOD_US}",
+                                    "cpu.weight": 100}
+        return plan
+
+    def folder(self, kind: str) -> Path | None:
+        """The cgroup folder that holds ``kind``'s limits (memory, pids, cpu), if there is one."""
+        return next((folder for folder in self.dirs if kind in cgroup_kinds(folder)), None)
 
     def wrap(self, argv: list[str]) -> list[str]:
         """``argv`` started inside the cgroup(s), so that everything it forks is counted from the start."""
@@ -175,3 +191,96 @@ class Cgroup:
                 folder.rmdir()  # only possible once its processes are gone
             except OSError:
                 pass
+
+
+def v1_hierarchy(root: Path, controller: str) -> Path | None:
+    """The cgroup v1 mount that carries ``controller`` (cpu may be mounted alone or as cpu,cpuacct)."""
+    for name in (controller, f"{controller},cpuacct", f"cpuacct,{controller}"):
+        if (root / name / "cgroup.procs").exists():
+            return root / name
+    return None
+
+
+def make_cgroup(folder: Path, files: dict[str, int | str]) -> Path | None:
+    """``folder`` with every limit in ``files`` written, or None (and nothing left) if any write fails."""
+    try:
+        folder.mkdir()
+    except OSError as error:
+        log.warning("cannot create cgroup %s: %s", folder, error)
+        return None
+    try:
+        for file, value in files.items():
+            if (folder / file).exists():
+                (folder / file).write_text(str(value))
+        return folder
+    except OSError as error:
+        log.warning("cannot set %s in %s: %s", file, folder, error)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+        return None
+
+
+def cgroup_kinds(folder: Path) -> set[str]:
+    """Which of memory, pids and cpu a cgroup folder limits (v2 folders limit all three)."""
+    kinds = {kind for kind, file in (("memory", "memory.max"), ("memory", "memory.limit_in_bytes"), ("pids", "pids.max"),
+                                     ("cpu", "cpu.max"), ("cpu", "cpu.cfs_quota_us")) if (folder / file).exists()}
+    return kinds
+
+
+# --------------------------------------------------------------------------- the link folder
+
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOSYMFOLLOW = 0x2, 0x4, 0x8, 0x100
+MNT_DETACH = 2
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class LinkFolder:
+    """The host folder that carries one worker's kernel sockets: a size-capped tmpfs, root's, 0711.
+
+    The sandbox uid can neither list it nor create anything in it; for each kernel the grader (root)
+    makes a fresh subfolder owned by the sandbox uid, and removes it after the notebook. Symlinks
+    are not followed on it, so a kernel cannot point the grader's socket connections elsewhere.
+    Where no tmpfs can be mounted, it is a plain folder, and a log line says that it is uncapped."""
+
+    def __init__(self, path: Path, mounted: bool):
+        self.path, self.mounted = path, mounted
+
+    @classmethod
+    def create(cls, parent: str | None, size: int = LINK_SIZE) -> LinkFolder:
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="autograder-link-", dir=parent))
+        os.chmod(path, 0o711)
+        options = f"size={size},nr_inodes=4096,mode=0711,uid=0,gid=0".encode()
+        flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW
+        mounted = _libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", flags, options) == 0
+        if not mounted:
+            log.warning("cannot mount a size-capped tmpfs on %s (%s): the kernels' link folder is uncapped",
+                        path, os.strerror(ctypes.get_errno()))
+        return cls(path, mounted)
+
+    def new_subfolder(self, uid: int) -> Path:
+        """A fresh, empty folder for one kernel's sockets, writable only by the sandbox uid."""
+        sub = self.path / f"k-{os.urandom(8).hex()}"
+        sub.mkdir(mode=0o700)
+        os.chown(sub, uid, uid)
+        return sub
+
+    def remove_subfolder(self, sub: Path) -> None:
+        shutil.rmtree(sub, ignore_errors=True)  # as root: a kernel's 0555 folders do not stop it
+
+    def close(self) -> None:
+        if self.mounted:
+            _libc.umount2(str(self.path).encode(), MNT_DETACH)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def unmount_all_under(folder: str) -> None:
+    """Detach every mount below ``folder`` (link folders whose worker died before closing them)."""
+    prefix = os.path.realpath(folder) + "/"
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        points = [line.split()[4] for line in f]
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        _libc.umount2(point.encode(), MNT_DETACH)
