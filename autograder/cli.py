@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     gr.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: CPU count)")
     gr.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader config)")
-    gr.add_argument("--seed", type=int, default=None, help="seed for hidden-check inputs (default: fresh each run)")
+    gr.add_argument("--seed", type=int, default=None, help="draw hidden-check inputs from this seed instead of the course secret (for tests and demos)")
     gr.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--timeout", type=int, default=300, help="seconds per notebook (default 300)")
     gr.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .spec import Item, Probe, generic_hint
+from .spec import Item, Probe, generic_hint, scoring_weights
 
 
 @dataclass
@@ -14,6 +14,7 @@ class ProbeResult:
     passed: bool
     message: str = ""  # what is wrong, never the expected value of a hidden probe
     hint: str = ""
+    label: str = ""  # what feedback calls the probe (never a hidden probe's input)
 
 
 @dataclass
@@ -64,6 +65,9 @@ def _error_message(observed: dict) -> str:
 def decide_item(item: Item, probes: list[Probe], observed: list, references: list) -> ItemResult:
     """Score ``item`` from the results of its (instantiated) ``probes``; weights give partial credit."""
     results = [decide_probe(p, o, r) for p, o, r in zip(probes, observed, references)]
-    total = sum(p.weight for p in probes) or 1.0
-    earned = sum(p.weight for p, r in zip(probes, results) if r.passed)
+    for probe, result in zip(probes, results):
+        result.label = probe.title()
+    weights = scoring_weights(probes)  # public-constant probes earn little where secret ones exist
+    total = sum(weights) or 1.0
+    earned = sum(w for w, r in zip(weights, results) if r.passed)
     return ItemResult(item.id, item.title, item.points, round(item.points * earned / total, 4), results)

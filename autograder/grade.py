@@ -1,22 +1,21 @@
 """Grade a class's submissions: sanitize -> execute (elsewhere) -> decide -> record -> report.
 
 Only plain data crosses from the student's kernel to here; expected values of hidden probes are
-computed here from the reference solution, on inputs drawn fresh for every student.
+computed here from the reference solution, on inputs drawn from the course secret: the same for
+every student, so the grade is a function of the code alone.
 """
 
 from __future__ import annotations
 
 import builtins
-import random
 import re
-import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import course, record, reference, report, spec
+from . import course, record, reference, report, secret, spec
 from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
@@ -101,9 +100,10 @@ class AssignmentRun:
 
 
 def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, students: list[str] | None,
-            batch_seed: int, cell_timeout: int, notebook_timeout: int) -> tuple[AssignmentRun, list[Task]]:
-    """Read and sanitize every submitted notebook; draw each student's hidden inputs; make the tasks."""
+            course_secret: str, cell_timeout: int, notebook_timeout: int) -> tuple[AssignmentRun, list[Task]]:
+    """Read and sanitize every submitted notebook; fill the hidden probes from the secret; make the tasks."""
     the_spec = spec.load(assignment)
+    plan = spec.hidden_plan(the_spec, course_secret)  # one plan for everyone: same code, same grade
     by_notebook = item_notebooks(root, assignment, the_spec.items)
     results = {s: StudentResult(s, assignment, max_score=the_spec.max_score) for s in find_students(submissions, students)}
     run, tasks = AssignmentRun(assignment, the_spec, by_notebook, results), []
@@ -126,8 +126,7 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
                 result.worsen("invalid", f"{nb_name}: could not be read: {type(error).__name__}: {str(error)[:200]}")
                 continue
             result.notes += notes
-            rng = random.Random(f"{batch_seed}:{student}:{nb_name}")
-            probes = {item.id: [p.instantiate(rng) for p in item.probes] for item in items}
+            probes = {item.id: plan[item.id] for item in items}
             run.plans[(student, nb_name)] = probes
             tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb),
                               {gid: [p.expr for p in ps] for gid, ps in probes.items()}, cell_timeout, notebook_timeout))
@@ -176,11 +175,11 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
     names = [assignments] if isinstance(assignments, str) else list(assignments)
     executor = executor or LocalExecutor()
     executor.start()  # workers warm up while the submissions are read and sanitized
-    batch_seed = seed if seed is not None else secrets.randbits(64)
+    course_secret = secret.resolve(root, seed)
     runs, tasks = {}, []
     for name in names:
         runs[name], new_tasks = prepare(name, submissions, root=root, db_url=db_url, students=students,
-                                        batch_seed=batch_seed, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+                                        course_secret=course_secret, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
         tasks += new_tasks
     finished = executor.map(tasks)
     if progress:

@@ -83,13 +83,68 @@ def to_plain(value, depth=0):
     return {"type": "object", "class": type(value).__name__}
 
 
+PROBE_SEED = 0  # every probe starts from this random state, in the kernel and in the grader alike
+
+
+class FixedDefaults:
+    """Evaluate a probe under the library defaults, then give the student's settings back.
+
+    A student may legitimately change the default dtype or device, seed or draw from the random
+    generators, or change print options; none of that may change the inputs a probe builds, or
+    the random numbers a probe's own code draws, so each probe runs under float32, cpu, seed
+    ``PROBE_SEED`` and default print options, here and when the reference is evaluated.
+    """
+
+    def __enter__(self):
+        import random
+
+        self.torch = sys.modules.get("torch")
+        self.random_state = random.getstate()
+        random.seed(PROBE_SEED)
+        numpy = sys.modules.get("numpy")
+        self.numpy_state = numpy.random.get_state() if numpy is not None else None
+        if numpy is not None:
+            numpy.random.seed(PROBE_SEED)
+        if self.torch is not None:
+            self._enter_torch(self.torch)
+        return self
+
+    def _enter_torch(self, torch):
+        self.dtype = torch.get_default_dtype()
+        self.device = torch.get_default_device()
+        self.torch_state = torch.get_rng_state()
+        self.print_options = dict(vars(torch._tensor_str.PRINT_OPTS))
+        torch.set_default_dtype(torch.float32)
+        if self.device.type != "cpu":
+            torch.set_default_device("cpu")
+        torch.manual_seed(PROBE_SEED)
+        torch.set_printoptions(profile="default")
+
+    def __exit__(self, *exc):
+        import random
+
+        random.setstate(self.random_state)
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and self.numpy_state is not None:
+            numpy.random.set_state(self.numpy_state)
+        torch = self.torch
+        if torch is not None:
+            torch.set_default_dtype(self.dtype)
+            if self.device.type != "cpu":
+                torch.set_default_device(self.device)
+            torch.set_rng_state(self.torch_state)
+            vars(torch._tensor_str.PRINT_OPTS).update(self.print_options)
+        return False
+
+
 def probe(expressions, namespace):
     """Evaluate each expression in ``namespace``; return a JSON list of plain results."""
     results = []
     for expression in expressions:
         try:
-            value = eval(expression, namespace)  # noqa: S307 - evaluating the grader's own probe
-            results.append({"ok": True, "value": to_plain(value)})
+            with FixedDefaults():
+                value = eval(expression, namespace)  # noqa: S307 - evaluating the grader's own probe
+                results.append({"ok": True, "value": to_plain(value)})
         except BaseException as error:  # a probe must never stop the grader
             results.append({"ok": False, "error": type(error).__name__, "message": str(error)[:MAX_TEXT]})
     return json.dumps(results)

@@ -9,11 +9,14 @@ what the reference solution gives for the very same expression.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
 import math
 import random
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # ---------------------------------------------------------------------------------------------
@@ -262,18 +265,106 @@ class Hint:
 
 @dataclass(frozen=True)
 class Probe:
+    """One check of an item: an expression, what its value must be, and how much it counts.
+
+    ``label`` is a short human name shown in feedback instead of the expression (for a hidden
+    probe it names the kind of input, e.g. "an input where a class is absent", never the input).
+
+    A hidden probe's ``expr`` is a template whose ``{fields}`` ``draw(rng)`` fills. ``rng`` is
+    seeded from the course secret, the assignment, the item and the template only (see
+    :func:`hidden_plan`), so every student gets the same inputs and the same code the same grade,
+    while nobody can derive the inputs from the public repository. ``draw`` returns either one
+    dict of fields or a list of cases: several dicts, each becoming its own probe with an equal
+    share of ``weight``. A case may carry ``"_label"``, shown in feedback for that case. Cases
+    are how a spec covers the edge cases its lecture names on every run, not on some seeds::
+
+        def _logits(rng):
+            return [{"z": random_matrix(rng), "_label": "typical logits"},
+                    {"z": f"torch.tensor([[{rng.uniform(500, 900):.3f}, 0.0]])", "_label": "a very large logit"},
+                    {"z": "torch.zeros(1, 3)", "_label": "logits that are exactly 0"}]
+
+    Draw the numbers of an edge case from ``rng`` too where the case allows it, and build tensors
+    with an explicit dtype (``torch.tensor(..., dtype=torch.float32)``): the harness evaluates
+    every probe under float32 default dtype, cpu device and a fixed random seed anyway.
+    """
+
     expr: str
     expect: Expectation
     hidden: bool = False
-    draw: Callable[[random.Random], dict] | None = None  # fills ``expr``'s {fields}
+    draw: Callable[[random.Random], dict | list[dict]] | None = None  # fills ``expr``'s {fields}
     weight: float = 1.0
     hints: tuple[Hint, ...] = ()
+    label: str = ""
+    drawn: bool = False  # filled from a template by ``cases``
+
+    def cases(self, rng: random.Random) -> list[Probe]:
+        """This probe with its template filled by each case ``draw`` gives (itself if no template)."""
+        if self.draw is None:
+            return [self]
+        drawn = self.draw(rng)
+        drawn = drawn if isinstance(drawn, list) else [drawn]
+        share = self.weight / len(drawn)
+        return [replace(self, expr=self.expr.format(**{k: v for k, v in case.items() if k != "_label"}), draw=None, drawn=True,
+                        weight=share, label=case.get("_label", self.label)) for case in drawn]
 
     def instantiate(self, rng: random.Random) -> Probe:
-        """This probe with its template filled from ``rng`` (itself if it has no template)."""
-        if self.draw is None:
-            return self
-        return Probe(self.expr.format(**self.draw(rng)), self.expect, self.hidden, None, self.weight, self.hints)
+        """This probe's first case (kept for callers that want a single probe)."""
+        return self.cases(rng)[0]
+
+    def title(self) -> str:
+        """What feedback calls this probe: its label, or a readable stand-in (never raw code for a hidden one)."""
+        if self.label:
+            return self.label
+        if self.hidden:
+            return "an input drawn at grading time"
+        if len(self.expr) <= 60 and "lambda" not in self.expr and "{" not in self.expr:
+            return self.expr
+        return "a check on your " + _first_name(self.expr)
+
+
+def _first_name(expr: str) -> str:
+    """The first name an expression calls or reads (``derivative_at(lambda ...)`` -> ``derivative_at``)."""
+    match = re.search(r"[A-Za-z_][A-Za-z0-9_]*", expr)
+    return f"`{match.group(0)}`" if match else "answer"
+
+
+def probe_rng(secret: str, assignment: str, item_id: str, template: str) -> random.Random:
+    """The generator a hidden probe draws from: a function of the secret and the probe only."""
+    key = hmac.new(secret.encode(), f"{assignment}\0{item_id}\0{template}".encode(), hashlib.sha256).hexdigest()
+    return random.Random(key)
+
+
+def item_probes(assignment: str, item: Item, secret: str) -> list[Probe]:
+    """``item``'s probes with every hidden template filled (one probe per case)."""
+    return [case for probe in item.probes for case in probe.cases(probe_rng(secret, assignment, item.id, probe.expr))]
+
+
+def hidden_plan(the_spec: Assignment, secret: str) -> dict[str, list[Probe]]:
+    """Every item's filled probes: the same for every student, notebook, batch and worker."""
+    return {item.id: item_probes(the_spec.name, item, secret) for item in the_spec.items}
+
+
+# Public-constant probes (visible ones, and hidden ones without secret inputs) earn together at
+# most this share of an item that has secret probes: their answers are published, so a forger
+# knows them. Items made only of public-constant probes must carry few points (tests/test_specs.py).
+PUBLIC_SHARE = 0.05
+
+
+def is_secret(probe: Probe) -> bool:
+    """Is the expected value unknowable in advance (a hidden input compared with the reference)?"""
+    return probe.hidden and isinstance(probe.expect, Reference) and (probe.draw is not None or probe.drawn)
+
+
+def scoring_weights(probes: list[Probe]) -> list[float]:
+    """Each probe's weight after capping the share the public-constant probes can earn."""
+    secret = [is_secret(p) for p in probes]
+    public_total = sum(p.weight for p, s in zip(probes, secret) if not s)
+    secret_total = sum(p.weight for p, s in zip(probes, secret) if s)
+    if not secret_total or not public_total:
+        return [p.weight for p in probes]
+    # public_total * scale / (public_total * scale + secret_total) <= PUBLIC_SHARE
+    scale = min(1.0, PUBLIC_SHARE * secret_total / ((1 - PUBLIC_SHARE) * public_total))
+    return [p.weight if s else p.weight * scale for p, s in zip(probes, secret)]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Grade variants of a solution notebook in-process, through the grader's own decision path.
 
 A variant replaces the code of some answer cells (by nbgrader grade_id). Cells run in order in
-a fresh namespace; at each check cell the item's probes (visible and hidden, hidden ones drawn
-from ``seed``) are evaluated there, turned into plain data and decided exactly as the grader does.
+a fresh namespace; at each check cell the item's probes (visible and hidden, hidden ones filled
+from ``seed`` exactly as the grader fills them from the course secret) are evaluated there, turned into plain data and decided exactly as the grader does.
 The kernel transport is covered by the end-to-end tests; this keeps hundreds of variants fast.
 """
 
@@ -11,25 +11,34 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import random
 import warnings
 from pathlib import Path
 
 import nbformat
 
-from autograder import plain, reference, spec
+from autograder import plain, reference, secret, spec
 from autograder.decide import ItemResult, decide_item
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def grade_variant(assignment: str, replacements: dict[str, str] | None = None, seed: int = 0) -> dict[str, ItemResult]:
+def grade_variant(assignment: str, replacements: dict[str, str] | None = None, seed: int = 0,
+                  prelude: str = "", blank: bool = False) -> dict[str, ItemResult]:
+    """``prelude`` runs before the notebook's first cell; ``blank`` starts from the released
+    (student) notebook instead of the solution."""
     replacements = dict(replacements or {})
     the_spec = spec.load(assignment)
-    rng = random.Random(seed)
-    results: dict[str, ItemResult] = {}
+    plan = spec.hidden_plan(the_spec, secret.for_seed(seed))
     ns: dict = {"__name__": "__main__"}
-    for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
+    with plain.FixedDefaults():  # whatever the variant changes globally is undone for the next one
+        return _grade_cells(assignment, the_spec, plan, replacements, prelude, blank, ns)
+
+
+def _grade_cells(assignment, the_spec, plan, replacements, prelude, blank, ns) -> dict[str, ItemResult]:
+    results: dict[str, ItemResult] = {}
+    if prelude:
+        run_cell(prelude, "<prelude>", ns)
+    for path in sorted((ROOT / ("exercises" if blank else "solutions") / assignment).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type != "code":
@@ -37,20 +46,23 @@ def grade_variant(assignment: str, replacements: dict[str, str] | None = None, s
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if reference.is_check_cell(cell):
                 item = the_spec.item(grade_id)
-                probes = [p.instantiate(rng) for p in item.probes]
+                probes = plan[item.id]
                 observed = json.loads(plain.probe([p.expr for p in probes], ns))
                 refs = reference.expected_values(assignment, ROOT, probes)
                 results[item.id] = decide_item(item, probes, observed, refs)
                 continue
-            source = replacements.pop(grade_id, cell.source)
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    exec(compile(source, f"<{grade_id or 'cell'}>", "exec"), ns)  # noqa: S102
-                except Exception:  # noqa: BLE001 - a broken answer is graded, not fatal
-                    pass
+            run_cell(replacements.pop(grade_id, cell.source), f"<{grade_id or 'cell'}>", ns)
     assert not replacements, f"unknown answer cells: {sorted(replacements)}"
     return results
+
+
+def run_cell(source: str, name: str, ns: dict) -> None:
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(source, name, "exec"), ns)  # noqa: S102
+        except Exception:  # noqa: BLE001 - a broken answer is graded, not fatal
+            pass
 
 
 def messages(result: ItemResult) -> str:

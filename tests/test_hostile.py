@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import random
 import re
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import nbformat
 import pytest
 import submissions as S
 
-from autograder import reference, spec
+from autograder import reference, secret, spec
 from autograder.cli import ensure_registered
 from autograder.generate import ensure_alembic_on_path, generate
 from autograder.grade import grade
@@ -371,17 +370,18 @@ def test_symlinked_student_folder_is_graded_as_invalid(spare_course, tmp_path):
 
 
 def drawn_inputs(student: str) -> list[str]:
-    rng = random.Random(f"{SEED}:{student}:ex01.ipynb")
     texts = []
     for item in spec.load(ASSIGNMENT).items:
         for probe in item.probes:
             if probe.draw is None:
                 continue
-            values = probe.draw(rng)
-            texts.append(probe.expr.format(**values))
-            texts += [repr(v) for v in values.values() if isinstance(v, float)]
-            (expected,) = reference.evaluate(ASSIGNMENT, S.ROOT, [probe.expr.format(**values)])
-            texts += [f"{expected['value']:.6g}", f"{expected['value']:.4f}"]  # the reference's answer, as feedback would show it
+            drawn = probe.draw(spec.probe_rng(secret.for_seed(SEED), ASSIGNMENT, item.id, probe.expr))
+            for values in drawn if isinstance(drawn, list) else [drawn]:
+                values = {k: v for k, v in values.items() if k != "_label"}
+                texts.append(probe.expr.format(**values))
+                texts += [repr(v) for v in values.values() if isinstance(v, float)]
+                (expected,) = reference.evaluate(ASSIGNMENT, S.ROOT, [probe.expr.format(**values)])
+                texts += [f"{expected['value']:.6g}", f"{expected['value']:.4f}"]  # the reference's answer, as feedback would show it
     return texts
 
 
