@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from .spec import Item, Probe, generic_hint, scoring_weights
@@ -49,7 +50,7 @@ def decide_probe(probe: Probe, observed: dict | None, reference: dict | None) ->
     if message is None:
         return ProbeResult(probe.expr, probe.hidden, True)
     hint = next((h.message for h in probe.hints if h.when.explain(observed["value"], ref_value) is None), "")
-    hint = hint or generic_hint(probe.expect, observed["value"], ref_value)
+    hint = hint or generic_hint(probe.expect, observed["value"], ref_value, probe.expr)
     return ProbeResult(probe.expr, probe.hidden, False, message, hint)
 
 
@@ -58,8 +59,46 @@ def _error_message(observed: dict) -> str:
     if name == "NotImplementedError":
         return "not answered yet (the answer cell still raises NotImplementedError)"
     if name == "NameError":
-        return f"{text}: write your answer and run its cell (if you did, check the spelling)"
-    return f"evaluating it raised {name}: {text}"
+        return f"{text}: write your answer and run its cell (if you did, check the spelling){_except_as_note(text)}"
+    return f"evaluating it raised {name}: {text}{_known_error_advice(text)}"
+
+
+def _except_as_note(text: str) -> str:
+    """A name meant to hold a caught exception is undefined: ``except E as name`` deletes ``name``."""
+    match = re.search(r"name '(\w+)' is not defined", text)
+    if not match or not re.search(r"err|exc", match.group(1), re.IGNORECASE):
+        return ""
+    name = match.group(1)
+    return (f". If you wrote `except ... as {name}:`, Python deletes {name} when the except block ends: "
+            f"catch it as another name and assign it inside the block (`except RuntimeError as e: {name} = e`)")
+
+
+# Error texts of torch that point at one autograd mistake each, and what to do about it.
+_ADVICE = (
+    ("does not require grad and does not have a grad_fn",
+     "backward() or autograd.grad reached a result that is not connected to any tensor requiring grad: create the "
+     "input with requires_grad=True and do not cut the graph (.detach(), .item(), torch.no_grad()). To differentiate "
+     "a gradient again, the first backward()/autograd.grad needs create_graph=True (retain_graph=True only keeps "
+     "the graph, it does not record the gradient's own computation)"),
+    ("backward through the graph a second time",
+     "the graph's saved values are freed by the first backward(); pass retain_graph=True to the first call to "
+     "go through it again (or recompute the forward pass)"),
+    ("grad can be implicitly created only for scalar outputs",
+     "backward() without an argument needs a one-element result: reduce it to a scalar (e.g. .sum()), or pass "
+     "backward(gradient=v) with v of the result's shape"),
+    ("leaf Variable that requires grad is being used in an in-place operation",
+     "update a leaf that requires grad in place only inside `with torch.no_grad():`"),
+    ("appears to not have been used in the graph",
+     "the output does not depend on that input; pass allow_unused=True to torch.autograd.grad and treat None as zero"),
+    ("'Tensor' object is not callable", "a tensor was called like a function: .grad is an attribute (x.grad), not a method"),
+    ("Can't call numpy() on Tensor that requires grad", "call .detach() before .numpy()"),
+    ("modified by an inplace operation",
+     "a value that backward() needs was changed in place after it was used: compute on a copy instead"),
+)
+
+
+def _known_error_advice(text: str) -> str:
+    return next((f". {advice}" for marker, advice in _ADVICE if marker.lower() in text.lower()), "")
 
 
 def decide_item(item: Item, probes: list[Probe], observed: list, references: list) -> ItemResult:

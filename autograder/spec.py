@@ -117,7 +117,7 @@ class Reference(Expectation):
 
 def compare_numbers(observed, expected, rtol, atol, scalar_ok, reveal=True) -> str | None:
     if observed is None:
-        return "the value is None (for a .grad: backward() was never called on this graph)"
+        return NONE_MESSAGE
     if isinstance(observed, dict) and observed.get("type") == "tensor" and not observed["dtype"].startswith(
         ("float", "double", "half", "bfloat", "complex")
     ) and _has_fraction(expected):
@@ -131,13 +131,45 @@ def compare_numbers(observed, expected, rtol, atol, scalar_ok, reveal=True) -> s
         return f"expected shape {tuple(want[0])}, got shape {tuple(got[0])}"
     if all(_close(a, b, rtol, atol) for a, b in zip(got[1], want[1])):
         return None
+    dtype_note = _dtype_note(observed, expected, rtol)
     if not reveal:
-        return f"got {_show(got[1], got[0])}, which differs from the reference solution on this input"
-    return f"expected {_show(want[1], want[0])}, got {_show(got[1], got[0])}"
+        return f"got {_show(got[1], got[0])}, which differs from the reference solution on this input{dtype_note}"
+    digits = _digits_to_tell_apart(got[1], want[1])
+    return f"expected {_show(want[1], want[0], digits)}, got {_show(got[1], got[0], digits)}{dtype_note}"
 
 
-def generic_hint(expect: Expectation, observed: Any, reference: Any) -> str:
-    """The hint for a failed numeric comparison that no item-specific hint explains."""
+# A None where a number belongs says only that no value is there; for a .grad it is where no backward() arrived.
+NONE_MESSAGE = ("the value is None (a .grad stays None until a backward() reaches that tensor: backward() was not "
+                "called, or it ran on a graph that does not contain this tensor)")
+_LOW_PRECISION = {"float32": 1e-7, "float16": 1e-3, "bfloat16": 1e-2, "half": 1e-3}
+
+
+def _dtype_note(observed, expected, rtol) -> str:
+    """Say so when the dtype is what makes the numbers differ, so that equal-looking values make sense."""
+    got_dtype = observed.get("dtype") if isinstance(observed, dict) and observed.get("type") == "tensor" else None
+    want_dtype = expected.get("dtype") if isinstance(expected, dict) and expected.get("type") == "tensor" else None
+    if got_dtype and want_dtype and got_dtype != want_dtype:
+        return f" (your result has dtype {got_dtype}, the expected one {want_dtype})"
+    if got_dtype in _LOW_PRECISION and rtol < 10 * _LOW_PRECISION[got_dtype]:
+        return (f" (your result has dtype {got_dtype}, which keeps too few digits for this check: "
+                "compute in the dtype of the input, or in float64)")
+    return ""
+
+
+def _digits_to_tell_apart(got: list[float], want: list[float]) -> int:
+    """The fewest significant digits (6 or more) at which the two lists print differently."""
+    for digits in (6, 9, 12, 17):
+        if _show(got, [], digits) != _show(want, [], digits):
+            return digits
+    return 17
+
+
+def generic_hint(expect: Expectation, observed: Any, reference: Any, expr: str = "") -> str:
+    """The hint for a failed numeric comparison that no item-specific hint explains.
+
+    ``expr`` is the probe's expression: only a probe that reads a ``.grad`` is evidence that
+    a wrong multiple comes from gradients that accumulated.
+    """
     if isinstance(expect, Close):
         want, rtol, atol = numeric(expect.value), expect.rtol, expect.atol
     elif isinstance(expect, Reference):
@@ -147,21 +179,37 @@ def generic_hint(expect: Expectation, observed: Any, reference: Any) -> str:
     got = numeric(observed)
     if got is None or want is None or len(got[1]) != len(want[1]):
         return ""
-    return diagnose(got[1], want[1], rtol, atol) or ""
+    return diagnose(got[1], want[1], rtol, atol, reads_grad(expr)) or ""
 
 
-def diagnose(got: list[float], want: list[float], rtol: float, atol: float) -> str | None:
-    """Name the common autograd mistakes that leave a recognisable trace in the numbers."""
-    if any(abs(b) > atol for b in want):
-        for factor in (2.0, 3.0):
-            if all(_close(a, factor * b, rtol, atol) for a, b in zip(got, want)):
-                return (f"the result is {factor:g}x the expected value: gradients accumulate in .grad, so "
-                        "backward() ran more than once without zeroing (call x.grad.zero_() or zero_grad())")
-        if all(_close(a, -b, rtol, atol) for a, b in zip(got, want)):
-            return "the result has the wrong sign"
-        if all(abs(a) <= atol for a in got):
-            return "the result is zero: is the graph detached (.detach(), .item(), torch.no_grad()) or was .grad zeroed after backward()?"
+def diagnose(got: list[float], want: list[float], rtol: float, atol: float, grad: bool = False) -> str | None:
+    """Describe a wrong result whose numbers have a recognisable relation to the expected ones.
+
+    A cause is named only when the evidence shows it: a ``.grad`` that is an exact multiple of the
+    right gradient is what accumulation leaves behind (``grad``); any other multiple is only described.
+    """
+    if not any(abs(b) > atol for b in want):
+        return None
+    for factor in (2.0, 3.0, 0.5):
+        if all(_close(a, factor * b, rtol, atol) for a, b in zip(got, want)):
+            if grad and factor > 1:
+                return (f".grad is {factor:g}x the expected gradient: gradients accumulate in .grad, so backward() "
+                        f"probably ran {factor:g} times without zeroing it in between (x.grad = None, or zero_grad())")
+            return (f"the result is {factor:g}x the expected value in every entry: a constant factor is "
+                    f"{'missing' if factor < 1 else 'extra'} somewhere in your computation")
+    if all(_close(a, -b, rtol, atol) for a, b in zip(got, want)):
+        return "the result has the wrong sign: it is the expected value negated in every entry"
+    if all(abs(a) <= atol for a in got):
+        if grad:
+            return (".grad is zero: no gradient arrived (was the graph cut with .detach(), .item() or torch.no_grad(), "
+                    "or .grad zeroed after backward()?)")
+        return "the result is zero in every entry, where the expected value is not"
     return None
+
+
+def reads_grad(expr: str) -> bool:
+    """Whether a probe expression reads a tensor's .grad (not .grad_fn)."""
+    return re.search(r"\.grad\b(?!_)", expr or "") is not None
 
 
 def _squeeze(shape):
@@ -173,8 +221,8 @@ def _has_fraction(expected) -> bool:
     return parsed is not None and any(x != int(x) for x in parsed[1] if math.isfinite(x))
 
 
-def _show(values, shape):
-    text = ", ".join(f"{v:.6g}" for v in values[:8]) + (", ..." if len(values) > 8 else "")
+def _show(values, shape, digits=6):
+    text = ", ".join(f"{v:.{digits}g}" for v in values[:8]) + (", ..." if len(values) > 8 else "")
     return text if not shape else f"[{text}] (shape {tuple(shape)})"
 
 
