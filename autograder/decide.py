@@ -92,6 +92,7 @@ _ADVICE = (
      "the output does not depend on that input; pass allow_unused=True to torch.autograd.grad and treat None as zero"),
     ("'Tensor' object is not callable", "a tensor was called like a function: .grad is an attribute (x.grad), not a method"),
     ("Can't call numpy() on Tensor that requires grad", "call .detach() before .numpy()"),
+    ("step must be greater than zero", "tensors do not support negative slice steps: reverse with torch.flip(x, dims=(dim,))"),
     ("modified by an inplace operation",
      "a value that backward() needs was changed in place after it was used: compute on a copy instead"),
 )

@@ -24,6 +24,11 @@ WRONG = {
     "flips every dimension": ({"q4_answer": "try:\n    torch.arange(5)[::-1]\nexcept ValueError as e:\n    slice_error = e\ndef reverse_along(x, dim):\n    return torch.flip(x, dims=tuple(range(x.dim())))"}, "q4_flip", "reversed every dimension"),
     "copies the array": ({"q5_answer": "def shared_tensor(a):\n    return torch.tensor(a)"}, "q5_shared", "always copies"),
     "mm thought to batch": ({"q6_answer": "shape_answers = [(10, 3, 5), (10, 3, 5), (2, 10, 5, 4), (10, 3, 5), (5,), None]"}, "q6_batched", "torch.mm accepts only 2-D"),
+    # "Return a new tensor; do not modify x" (issue 9): writing the result back into x loses the item.
+    "flips x in place": ({"q4_answer": "try:\n    torch.arange(5)[::-1]\nexcept ValueError as e:\n    slice_error = e\ndef reverse_along(x, dim):\n"
+                          "    x.copy_(torch.flip(x, dims=(dim,)))\n    return x"}, "q4_flip", "changed the caller's x"),
+    "abs of a negative dim": ({"q4_answer": "try:\n    torch.arange(5)[::-1]\nexcept ValueError as e:\n    slice_error = e\ndef reverse_along(x, dim):\n"
+                               "    return torch.flip(x, dims=(abs(dim),))"}, "q4_flip", "differs from the reference"),
     "no broadcasting of batch dims": ({"q6_answer": "shape_answers = [(10, 3, 5), (10, 3, 5), None, None, (5,), None]"}, "q6_batched", "broadcast to (2, 10)"),
 }
 

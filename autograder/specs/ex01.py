@@ -62,17 +62,17 @@ CALLS = "(lambda c: (tangent_at(lambda t: (c.append(1), t ** 2 + 1)[1], 1.5), le
 SPEC = Assignment(
     name="ex01",
     items=(
-        Item("q1_tensors", points=3, title="Float tensors that require grad", probes=(
+        Item("q1_tensors", points=0.25, title="Float tensors that require grad", probes=(
             Probe("a", Tensor(dtype="float", shape=(), requires_grad=True, is_leaf=True), label="the scalar a", hints=(
                 Hint(Tensor(shape=(1,)), NOT_A_SCALAR), NOT_CALLED)),
             Probe("v", Tensor(dtype="float", shape=(3,), requires_grad=True, is_leaf=True), label="the vector v", hints=(NOT_CALLED,)),
             Probe("M", Tensor(dtype="float", shape=(2, 3), requires_grad=True, is_leaf=True), label="the matrix M", hints=(
                 Hint(Tensor(shape=(3, 2)), "M has 2 rows and 3 columns: shape (2, 3)."), NOT_CALLED)),
         )),
-        Item("q2_integer_error", points=1, title="Integer tensors cannot require grad", probes=(
+        Item("q2_integer_error", points=0.25, title="Integer tensors cannot require grad", probes=(
             Probe("int_error", Raised("RuntimeError", contains="floating point"), label="the exception int_error", hints=(CLASS_NOT_OBJECT,)),
         )),
-        Item("q3_backward", points=2, title="f(x) = x² + 4x + 3 at x = 2 with backward()", probes=(
+        Item("q3_backward", points=0.25, title="f(x) = x² + 4x + 3 at x = 2 with backward()", probes=(
             Probe("x.grad", Close(8.0), label="x.grad", hints=(
                 ACCUMULATED,
                 Hint(Equal(None), "x.grad is None: no backward() reached this x. Call y.backward() after computing y from "
@@ -87,7 +87,7 @@ SPEC = Assignment(
                 Hint(Equal(False), "y must be computed from x with torch operations, and x must be the tensor you created."),
             )),
         )),
-        Item("q4_derivative_at", points=4, title="derivative_at(f, x0) with autograd", probes=(
+        Item("q4_derivative_at", points=7.5, title="derivative_at(f, x0) with autograd", probes=(
             Probe("derivative_at(lambda t: t**3 - t, 1.7)", Close(3 * 1.7**2 - 1), label="derivative_at for t³ - t at 1.7", hints=(
                 Hint(Close(1.7**3 - 1.7), "that is f(1.7) itself; return the derivative (the gradient of t), not f's value."),
                 Hint(Close(2 * (3 * 1.7**2 - 1)), "that is exactly 2 f'(1.7), what a .grad holds after two backward() calls "
@@ -110,7 +110,7 @@ SPEC = Assignment(
             Probe("derivative_at({f}, {x0})", Reference(), hidden=True, weight=4, draw=_edge_functions, hints=(
                 Hint(Close(float("nan")), NOT_AUTOGRAD),)),
         )),
-        Item("q5_tangent", points=2, title="tangent_at(f, x0): slope and intercept from one evaluation", probes=(
+        Item("q5_tangent", points=3.75, title="tangent_at(f, x0): slope and intercept from one evaluation", probes=(
             Probe("tangent_at(lambda t: t ** 2 + 4 * t + 3, 2.0)", Close([8.0, -1.0]), label="the tangent of x² + 4x + 3 at 2", hints=(
                 Hint(Close([8.0, 15.0]), "the intercept is f(x0) - slope * x0, not f(x0): the line passes through (x0, f(x0))."),
                 Hint(Close([8.0, 31.0]), "the intercept is f(x0) - slope * x0 (minus, not plus)."),

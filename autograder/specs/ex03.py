@@ -32,26 +32,26 @@ def _chain(rng):
 SPEC = Assignment(
     name="ex03",
     items=(
-        Item("q1_tensors", points=3, title="Float tensors that require grad (seed exercise 1)", probes=(
+        Item("q1_tensors", points=0.25, title="Float tensors that require grad (seed exercise 1)", probes=(
             Probe("x_s", AllOf((Tensor(dtype="float", shape=(), requires_grad=True, is_leaf=True), Close(3.0)))),
             Probe("x_v", AllOf((Tensor(dtype="float", shape=(3,), requires_grad=True, is_leaf=True), Close(L([3, 4, 5]))))),
             Probe("x_m", AllOf((Tensor(dtype="float", shape=(2, 3), requires_grad=True, is_leaf=True),
                                 Close(L([[3, 4, 5], [6, 7, 8]]))))),
         )),
-        Item("q2_integer", points=2, title="An integer cannot require grad", probes=(
+        Item("q2_integer", points=0.25, title="An integer cannot require grad", probes=(
             Probe("int_error", Raised("RuntimeError", contains="floating point")),
             Probe("x_fixed", AllOf((Tensor(dtype="float", shape=(), requires_grad=True), Close(3.0))), hints=(
                 Hint(Tensor(shape=(1,)), "torch.tensor([3.0]) has shape (1,); the number itself is torch.tensor(3.0)."),
             )),
         )),
-        Item("q3_predict_chain", points=2, title="Predict a grad_fn chain", probes=(
+        Item("q3_predict_chain", points=0.25, title="Predict a grad_fn chain", probes=(
             Probe("list(chain_names)", Equal(CHAIN), hints=(
                 Hint(Equal(CHAIN[:-1]), "the walk ends at the leaf's own node, AccumulateGrad, which writes u.grad."),
                 Hint(Equal(CHAIN[::-1]), "the chain starts at the output (the last operation applied) and runs back to the leaf."),
                 Hint(Equal(CHAIN[:-1][::-1]), "the chain starts at the output (the last operation applied) and runs back to the leaf."),
             )),
         )),
-        Item("q4_grad_fn_names", points=3, title="grad_fn_names(t): walking next_functions", probes=(
+        Item("q4_grad_fn_names", points=15.5, title="grad_fn_names(t): walking next_functions", probes=(
             Probe("list(grad_fn_names((torch.ones(2, requires_grad=True) * 3).sum()))",
                   Equal(["SumBackward0", "MulBackward0", "AccumulateGrad"]), hints=(
                 Hint(Equal(["SumBackward0", "MulBackward0", "torch::autograd::AccumulateGrad"]),
@@ -67,7 +67,7 @@ SPEC = Assignment(
             Probe("list(grad_fn_names({e}))", Reference(), hidden=True, draw=_chain),
             Probe("list(grad_fn_names({e}))", Reference(), hidden=True, draw=_chain),
         )),
-        Item("q5_leaves", points=3, title="Leaf or not, requires grad or not", probes=(
+        Item("q5_leaves", points=0.25, title="Leaf or not, requires grad or not", probes=(
             Probe('list(leaf_table["p_w"])', Equal([True, True])),
             Probe('list(leaf_table["p_c"])', Equal([True, False]), hints=(
                 Hint(Equal([False, False]), "by convention every tensor that does not require grad is a leaf."),
@@ -82,7 +82,7 @@ SPEC = Assignment(
                 Hint(Equal([True, True]), "multiplying by 1.0 is still an operation: its result has a grad_fn (MulBackward0), so it is not a leaf."),
             )),
         )),
-        Item("q6_requires_grad_", points=2, title="A scaled random leaf with requires_grad_()", probes=(
+        Item("q6_requires_grad_", points=0.25, title="A scaled random leaf with requires_grad_()", probes=(
             Probe("W", Tensor(dtype="float", shape=(4, 3), requires_grad=True, is_leaf=True), hints=(
                 Hint(Tensor(is_leaf=False), "torch.randn(..., requires_grad=True) * 0.1 is the result of an operation, not a leaf, and "
                      "its .grad stays None. Scale first, then call .requires_grad_() on the result."),
@@ -91,7 +91,7 @@ SPEC = Assignment(
                 Hint(Close(L([[4.0] * 3] * 4)), "backward() ran twice and the gradients accumulated in W.grad."),
             )),
         )),
-        Item("q7_detach", points=2, title="Stopping the gradient with detach()", probes=(
+        Item("q7_detach", points=0.25, title="Stopping the gradient with detach()", probes=(
             Probe("x_d.grad", Close(8.0), weight=2, hints=(
                 Hint(Close(12.0), "12 = d(x³)/dx: the gradient flowed through all three factors. The constant factor must be x_d.detach()."),
                 Hint(Close(4.0), "4 is the gradient through one factor only; x_d ** 2 has two factors that should carry gradient."),

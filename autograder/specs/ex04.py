@@ -43,7 +43,7 @@ F64 = "dtype=torch.float64"
 SPEC = Assignment(
     name="ex04",
     items=(
-        Item("q1_seed_gradients", points=3, title="Three gradients by backward() (seed exercise 3)", probes=(
+        Item("q1_seed_gradients", points=0.25, title="Three gradients by backward() (seed exercise 3)", probes=(
             Probe("x_a.grad", Close(8.0), hints=(
                 Hint(Close(16.0), "16 = 2 x 8: " + ACCUMULATED),
             )),
@@ -55,7 +55,7 @@ SPEC = Assignment(
                 Hint(Tensor(shape=(1, 2)), "keep x 1-D (shape (2,)): x @ W @ x is then a scalar, with no transposes needed."),
             )),
         )),
-        Item("q2_vjp", points=3, title="vjp(f, x, v): backward(gradient=v)", probes=(
+        Item("q2_vjp", points=7.5, title="vjp(f, x, v): backward(gradient=v)", probes=(
             Probe("vjp(lambda t: t ** 2, torch.tensor([1., 2., 3.]), torch.tensor([1., 1., 1.]))", Close(L([2, 4, 6]))),
             Probe("vjp(lambda t: torch.stack([t[0] * t[1], t[1] + t[2]]), torch.tensor([1., 2., 3.]), torch.tensor([1., -1.]))",
                   AllOf((Tensor(shape=(3,)), Close(L([2, 0, -1])))), hints=(
@@ -68,7 +68,7 @@ SPEC = Assignment(
             Probe(f"vjp(lambda t: torch.sin({{a}} * t) * t.sum(), torch.tensor({{x}}, {F64}), torch.tensor({{v}}, {F64}))",
                   Reference(rtol=1e-6, atol=1e-8), hidden=True, draw=_vjp_elementwise),
         )),
-        Item("q3_grad_of", points=3, title="grad_of(f, x) with no leaks between calls", probes=(
+        Item("q3_grad_of", points=7.5, title="grad_of(f, x) with no leaks between calls", probes=(
             Probe("grad_of(lambda t: (t ** 2).sum(), torch.tensor([1., 2., 3.]))", Close(L([2, 4, 6]))),
             Probe("(lambda x: [grad_of(lambda t: (t ** 3).sum(), x), grad_of(lambda t: (t ** 3).sum(), x)])(torch.tensor([1., 2.]))",
                   Close(L([[3, 12], [3, 12]])), hints=(
@@ -85,7 +85,7 @@ SPEC = Assignment(
             Probe(f"grad_of(lambda t: torch.logsumexp({{a}} * t, 1).sum() - t.prod(), torch.tensor({{X}}, {F64}))",
                   Reference(rtol=1e-6, atol=1e-8), hidden=True, draw=_grad_matrix),
         )),
-        Item("q4_no_grad", points=2, title="An update under torch.no_grad()", probes=(
+        Item("q4_no_grad", points=0.25, title="An update under torch.no_grad()", probes=(
             Probe("w_s", AllOf((Tensor(requires_grad=True, is_leaf=True), Close(L([1.4, -1.6])))), weight=2, hints=(
                 Hint(Close(L([0.6, -2.4])), "wrong sign in the update: gradient descent moves against the gradient, w -= lr * grad."),
                 Hint(Close(L([1.0, -2.0])), "w_s did not change. An in-place update of a leaf that requires grad raises outside "
@@ -99,7 +99,7 @@ SPEC = Assignment(
                 Hint(Tensor(requires_grad=True), "computed outside torch.no_grad(), the result is recorded in the graph and requires grad."),
             )),
         )),
-        Item("q5_repair", points=3, title="Repair: gradients that accumulate across a loop", probes=(
+        Item("q5_repair", points=0.25, title="Repair: gradients that accumulate across a loop", probes=(
             Probe("[float(g) for g in grads_fixed]", Close(L([0, 4, 12])), hints=(
                 Hint(Close(L([0, 4, 16])), "the last gradient includes the previous ones: " + ACCUMULATED),
             )),
@@ -108,7 +108,7 @@ SPEC = Assignment(
                 Hint(Close(-7.3051751, rtol=1e-4), "wrong sign in the update: gradient descent moves against the gradient."),
             )),
         )),
-        Item("q6_retain_graph", points=2, title="Backward twice: retain_graph and autograd.grad", probes=(
+        Item("q6_retain_graph", points=0.25, title="Backward twice: retain_graph and autograd.grad", probes=(
             Probe("second_error", Raised("RuntimeError", contains="second time")),
             Probe("x_r.grad", Close(24.0), hints=(
                 Hint(Close(12.0), "x_r.grad is 2 x 12 after two backward() calls: gradients from both calls are added."),

@@ -45,7 +45,7 @@ def _vector_function(rng):
 SPEC = Assignment(
     name="ex05",
     items=(
-        Item("q1_forward_difference", points=2, title="forward_difference(f, x, h)", probes=(
+        Item("q1_forward_difference", points=2.5, title="forward_difference(f, x, h)", probes=(
             Probe(f"forward_difference(lambda t: t ** 2, torch.tensor(3.0, {F64}), 0.1)", Close(6.1, rtol=1e-9, atol=1e-9), hints=(
                 Hint(Close(6.0, rtol=1e-9, atol=1e-9), "6.0 is the exact derivative, which the central difference also gives for x²; "
                      "the forward difference is (f(x + h) - f(x)) / h."),
@@ -54,7 +54,7 @@ SPEC = Assignment(
             Probe(f"forward_difference({{f}}, torch.tensor({{x}}, {F64}), {{h}})", Reference(rtol=1e-7, atol=1e-9), hidden=True, draw=_scalar_function),
             Probe(f"forward_difference({{f}}, torch.tensor({{x}}, {F64}), {{h}})", Reference(rtol=1e-7, atol=1e-9), hidden=True, draw=_scalar_function),
         )),
-        Item("q2_central_difference", points=2, title="central_difference(f, x, h)", probes=(
+        Item("q2_central_difference", points=2.5, title="central_difference(f, x, h)", probes=(
             Probe(f"central_difference(lambda t: t ** 3, torch.tensor(2.0, {F64}), 0.1)", Close(12.01, rtol=1e-9, atol=1e-9), hints=(
                 Hint(Close(24.02, rtol=1e-9, atol=1e-9), DOUBLED),
                 Hint(Close(12.61, rtol=1e-9, atol=1e-9), "that is the forward difference; the central one is (f(x + h) - f(x - h)) / (2h)."),
@@ -62,7 +62,7 @@ SPEC = Assignment(
             Probe(f"central_difference({{f}}, torch.tensor({{x}}, {F64}), {{h}})", Reference(rtol=1e-7, atol=1e-9), hidden=True, draw=_scalar_function),
             Probe(f"central_difference({{f}}, torch.tensor({{x}}, {F64}), {{h}})", Reference(rtol=1e-7, atol=1e-9), hidden=True, draw=_scalar_function),
         )),
-        Item("q3_best_h", points=3, title="best_h(f, x, dtype): the bottom of the V", probes=(
+        Item("q3_best_h", points=4.25, title="best_h(f, x, dtype): the bottom of the V", probes=(
             Probe(DECADES.format(f="torch.sin", x=1.0, dtype="float64"), Close(0.0, rtol=0, atol=2), hints=(
                 Hint(Close(-2.8, rtol=0, atol=1), "h ≈ 1e-8 is where *forward* differences are best (near √ε); best_h must use central differences."),
             )),
@@ -73,7 +73,7 @@ SPEC = Assignment(
             Probe(DECADES, Reference(rtol=0, atol=1.01), hidden=True, draw=_best_h_case),
             Probe(DECADES, Reference(rtol=0, atol=1.01), hidden=True, draw=_best_h_case),
         )),
-        Item("q4_fd_gradient", points=3, title="fd_gradient(f, x, h) for a vector x", probes=(
+        Item("q4_fd_gradient", points=4.25, title="fd_gradient(f, x, h) for a vector x", probes=(
             Probe(f"fd_gradient(lambda t: (t ** 2).sum(), torch.tensor([1., 2., 3.], {F64}), 1e-4)",
                   AllOf((Tensor(shape=(3,)), Close(L([2, 4, 6]), rtol=1e-6, atol=1e-8)))),
             Probe(f"fd_gradient(lambda t: t[0] * t[1] ** 2, torch.tensor([3., 2.], {F64}), 1e-5)", Close(L([4, 12]), rtol=1e-6, atol=1e-8), hints=(
@@ -85,7 +85,7 @@ SPEC = Assignment(
             Probe(f"fd_gradient({{f}}, torch.tensor({{x}}, {F64}), 1e-5)", Reference(rtol=1e-6, atol=1e-8), hidden=True, draw=_vector_function),
             Probe(f"fd_gradient({{f}}, torch.tensor({{x}}, {F64}), 1e-5)", Reference(rtol=1e-6, atol=1e-8), hidden=True, draw=_vector_function),
         )),
-        Item("q5_cost", points=2, title="Counting evaluations of f", probes=(
+        Item("q5_cost", points=0.25, title="Counting evaluations of f", probes=(
             Probe(f"(lambda c: (fd_gradient(lambda t: (c.append(1), (t ** 2).sum())[1], torch.ones(7, {F64}), 1e-4), len(c))[1])([])",
                   Equal(14), hints=(
                 Hint(Equal(15), "one evaluation too many: the central differences need f(x + h·eᵢ) and f(x - h·eᵢ) only, not f(x)."),
@@ -99,7 +99,7 @@ SPEC = Assignment(
                 Hint(Equal(50), "reverse mode does not go coordinate by coordinate: one forward evaluation, then one backward pass, give the whole gradient."),
             )),
         )),
-        Item("q6_gradcheck", points=2, title="torch.autograd.gradcheck", probes=(
+        Item("q6_gradcheck", points=0.25, title="torch.autograd.gradcheck", probes=(
             Probe("gc_ok", Equal(True), hints=(
                 Hint(Equal(False), "gradcheck compares with finite differences, which are too inaccurate in float32: use a float64 input that requires grad."),
             )),

@@ -70,7 +70,7 @@ def _jvp(rng):
 SPEC = Assignment(
     name="ex10",
     items=(
-        Item("q1_custom_function", points=3, title="A custom autograd.Function that passes gradcheck", probes=(
+        Item("q1_custom_function", points=3.75, title="A custom autograd.Function that passes gradcheck", probes=(
             Probe("Hypot.apply(torch.tensor([3.0, 1.0]), torch.tensor([4.0, 1.0]))", Close(L(5.0, math.sqrt(2)))),
             Probe("function_grads(Hypot.apply, torch.tensor([3.0, 1.0]), torch.tensor([4.0, 1.0]))",
                   Close(L(L(0.6, math.sqrt(2)), L(0.8, math.sqrt(2)))), hints=(
@@ -85,22 +85,22 @@ SPEC = Assignment(
             Probe("function_grads(Hypot.apply, {x}, {y})", Reference(), hidden=True, draw=_hypot, weight=2),
             Probe("torch.autograd.gradcheck(Hypot.apply, ({x}, {y}), raise_exception=False)", Equal(True), hidden=True, draw=_hypot64),
         )),
-        Item("q2_second_derivative", points=2, title="A second derivative with create_graph=True", probes=(
+        Item("q2_second_derivative", points=2.25, title="A second derivative with create_graph=True", probes=(
             Probe("second_derivative(lambda t: t**3, 2.0)", Close(12.0)),
             Probe("second_derivative(torch.sin, 0.5)", Close(-math.sin(0.5))),
             Probe("second_derivative({f}, {x0})", Reference(), hidden=True, draw=_scalar, weight=2),
         )),
-        Item("q3_hvp", points=2, title="Hessian-vector products", probes=(
+        Item("q3_hvp", points=2.25, title="Hessian-vector products", probes=(
             Probe("hvp(lambda x: (x**2).sum(), torch.tensor([1.0, -2.0, 3.0]), torch.tensor([1.0, 0.5, -1.0]))", Close(L(2.0, 1.0, -2.0))),
             Probe("hvp(lambda x: x[0]**2 * x[1], torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]))", Close(L(4.0, 2.0))),
             Probe("hvp({f}, {x}, {v})", Reference(), hidden=True, draw=_hvp, weight=2),
         )),
-        Item("q4_newton", points=2, title="A Newton step", probes=(
+        Item("q4_newton", points=2.25, title="A Newton step", probes=(
             Probe("newton_step(lambda x: 0.5 * x @ torch.tensor([[3.0, 1.0], [1.0, 2.0]]) @ x - x.sum(), torch.zeros(2))", Close(L(0.2, 0.4))),
             Probe("newton_step(lambda x: (x**4).sum(), torch.tensor([1.0]))", Close(L(2 / 3))),
             Probe("newton_step({f}, {x})", Reference(), hidden=True, draw=_newton, weight=2),
         )),
-        Item("q5_jvp", points=2, title="Forward mode: torch.func.jvp", probes=(
+        Item("q5_jvp", points=2.25, title="Forward mode: torch.func.jvp", probes=(
             Probe("jvp_of(torch.sin, torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]))[0]", Close(L(0.0, math.sin(1.0)))),
             Probe("jvp_of(torch.sin, torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]))[1]", Close(L(1.0, 2 * math.cos(1.0)))),
             Probe("jvp_of(lambda x: torch.tensor([[1.0, 2.0], [0.0, 1.0]]) @ x, torch.tensor([0.5, -1.0]), torch.tensor([1.0, 1.0]))[1]",
@@ -110,7 +110,7 @@ SPEC = Assignment(
                   )),
             Probe("jvp_of({f}, {x}, {v})[1]", Reference(), hidden=True, draw=_jvp, weight=2),
         )),
-        Item("q6_inplace", points=2, title="In-place operations and autograd", probes=(
+        Item("q6_inplace", points=0.25, title="In-place operations and autograd", probes=(
             Probe("leaf_error", Raised("RuntimeError", contains="in-place")),
             Probe("saved_error", Raised("RuntimeError", contains="inplace")),
             Probe("w_doubled", AllOf((Tensor(dtype="float", requires_grad=True, is_leaf=True), Close(L(2.0, 4.0, 6.0)))), hints=(
