@@ -5,13 +5,39 @@ notebook can be compared byte for byte:
 
     python -m autograder.notebook normalize PATH...      # rewrite in canonical form
     python -m autograder.notebook execute PATH...        # execute lectures in place, store outputs
+
+A re-executed lecture is compared with its stored outputs by ``output_differences``. Text is
+compared exactly, except what legitimately varies between machines (BLAS and SIMD kernels,
+thread counts, CPU or CUDA): the last printed digits of floating-point numbers.
+
+- Every number in an output (in prose, lists, ``tensor(...)`` reprs, scientific notation) is
+  read as printed. A float agrees when it is within two units of its last printed digit
+  (``0.914003`` ~ ``0.914004``, ``8.0e-09`` ~ ``7.9e-09``), or within a relative 1e-9 of it (a
+  float64 printed with all its digits). A nonzero number must keep its sign.
+- Integers (shapes, sizes, counts, indices, ``int64`` tensors) must be equal, and so must a float
+  printed without decimals (``tensor([3.])``: torch prints that only for integral values). An
+  integer that became a float or back (``tensor([1, 2])`` vs ``tensor([1., 2.])``) is a dtype
+  change and fails.
+- Digits inside names are text: ``float32``, ``MulBackward0``, ``x_60``, ``2x3``, ``3.11.7``.
+- Other text must be equal, except the width of runs of spaces and the padding beside numbers
+  (a tensor repr pads its columns to the widest number); line breaks count.
+- Images are compared by kind (``image/png``), not by bytes.
+
+Cell tags adjust the comparison of one cell:
+
+- ``varies``: the text legitimately changes (timings, versions): only its presence is compared;
+- ``rtol=<x>`` / ``atol=<x>`` (e.g. ``rtol=0.05``): floats in this cell may also differ by that
+  relative / absolute amount, for a printed number that is mostly rounding noise.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -67,13 +93,18 @@ def write(nb, path: Path, *, keep_outputs: bool) -> None:
     Path(path).write_text(dumps(normalize(nb, keep_outputs=keep_outputs)), encoding="utf-8")
 
 
-def execute(nb, cwd: Path, timeout: int = 300, kernel_name: str = "python3"):
-    """Run ``nb`` top to bottom in a fresh kernel (cells tagged raises-exception may fail)."""
+def execute(nb, cwd: Path, timeout: int = 300, kernel_name: str = "python3", env: dict[str, str] | None = None):
+    """Run ``nb`` top to bottom in a fresh kernel (cells tagged raises-exception may fail).
+
+    ``env`` adds environment variables for the kernel only (e.g. ``ATEN_CPU_CAPABILITY``).
+    """
     from nbclient import NotebookClient
 
     nb = copy.deepcopy(nb)
-    NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, coalesce_streams=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, coalesce_streams=True,
+                            resources={"metadata": {"path": str(cwd)}})
+    # jupyter_client replaces the kernel's whole environment with `env`, so start from ours
+    client.execute(**({"env": {**os.environ, **env}} if env else {}))
     return nb
 
 
@@ -98,8 +129,112 @@ def text_outputs(cell) -> list[str]:
     return shown
 
 
+# A number as printed: not the tail of a name or version (float32, x_60, 3.11.7), nor the head of
+# one (2x3); a minus sign belongs to it, a plus sign is text.
+NUMBER = re.compile(r"(?<![\w.])-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?!\w|\.\d)")
+SPACES = re.compile(r"[ \t]+")
+TOLERANCE_TAG = re.compile(r"^(rtol|atol)=([0-9.eE+-]+)$")
+
+
+@dataclass(frozen=True)
+class PrintedNumber:
+    """A number as it appears in an output, with the resolution it was printed at."""
+
+    text: str
+    value: float
+    is_float: bool
+    unit: float  # one unit of the last printed digit; 0 where the printed value is exact
+
+    @classmethod
+    def parse(cls, text: str) -> PrintedNumber:
+        mantissa, _, exponent = text.lower().partition("e")
+        is_float = "." in mantissa or bool(exponent)
+        decimals = len(mantissa.partition(".")[2])
+        # "3" and torch's "3." claim an exact value; "1e-06" and "0.9140" claim one digit's worth
+        exact = not is_float or (decimals == 0 and not exponent)
+        unit = 0.0 if exact else 10.0 ** (int(exponent or 0) - decimals)
+        return cls(text, float(text), is_float, unit)
+
+
+def tokens(text: str) -> list:
+    """``text`` as a list of text pieces and PrintedNumbers, with padding beside numbers removed."""
+    pieces: list = []
+    position = 0
+    for match in NUMBER.finditer(text):
+        pieces += [text[position:match.start()], PrintedNumber.parse(match.group())]
+        position = match.end()
+    pieces.append(text[position:])
+    last = len(pieces) - 1  # pieces alternate: text, number, text, ..., text
+    unpadded = [piece if isinstance(piece, PrintedNumber) else without_padding(piece, index > 0, index < last)
+                for index, piece in enumerate(pieces)]
+    return [piece for piece in unpadded if piece != ""]
+
+
+def without_padding(text: str, after_number: bool, before_number: bool) -> str:
+    """Runs of spaces count as one; spaces beside a number are its padding (column alignment)."""
+    text = SPACES.sub(" ", text)
+    text = text.lstrip(" \t") if after_number else text
+    return text.rstrip(" \t") if before_number else text
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a fresh float may be from the stored one."""
+
+    units: float = 2.0  # of the last printed digit: rounding, plus a little drift of the last bits
+    rtol: float = 1e-9  # for float64 printed with all its digits: other summation orders, other libm
+    atol: float = 0.0
+
+    @classmethod
+    def for_cell(cls, cell) -> Tolerance:
+        """The default, widened by the cell's ``rtol=<x>`` / ``atol=<x>`` tags."""
+        widened = {}
+        for tag in cell.get("metadata", {}).get("tags", []):
+            match = TOLERANCE_TAG.match(tag)
+            if match:
+                widened[match.group(1)] = float(match.group(2))
+        return cls(**widened)
+
+    def allows(self, stored: PrintedNumber, fresh: PrintedNumber) -> bool:
+        if stored.is_float != fresh.is_float:
+            return False  # an int that became a float, or back: a dtype change
+        if stored.value * fresh.value < 0:
+            return False  # a sign flip always matters; a printed zero has no sign to flip
+        slack = max(self.units * max(stored.unit, fresh.unit), self.rtol * abs(stored.value), self.atol)
+        return abs(stored.value - fresh.value) <= slack * (1 + 1e-9)  # 1e-9: decimal text vs binary floats
+
+
+def text_difference(stored: str, fresh: str, tolerance: Tolerance = Tolerance()) -> str | None:
+    """The first thing that differs between two outputs beyond ``tolerance``, or None."""
+    before, after = tokens(stored), tokens(fresh)
+    for old, new in zip(before, after):
+        if isinstance(old, PrintedNumber) and isinstance(new, PrintedNumber):
+            if not tolerance.allows(old, new):
+                return f"number {old.text} != {new.text}"
+        elif old != new:
+            return f"text {shown(old)} != {shown(new)}"
+    if len(before) != len(after):
+        return f"{len(before)} pieces of text and numbers != {len(after)}"
+    return None
+
+
+def shown(piece) -> str:
+    return piece.text if isinstance(piece, PrintedNumber) else repr(piece)
+
+
+def outputs_difference(stored: list[str], fresh: list[str], tolerance: Tolerance = Tolerance()) -> str | None:
+    """The first difference between two cells' text outputs (see ``text_outputs``), or None."""
+    if len(stored) != len(fresh):
+        return f"{len(stored)} outputs != {len(fresh)}"
+    for index, (old, new) in enumerate(zip(stored, fresh)):
+        problem = text_difference(old, new, tolerance)
+        if problem:
+            return f"output {index}: {problem}"
+    return None
+
+
 def output_differences(stored, fresh) -> list[str]:
-    """Where a fresh execution shows something other than the stored notebook."""
+    """Where a fresh execution shows something other than the stored notebook (see the module doc)."""
     problems = []
     if len(stored.cells) != len(fresh.cells):
         return [f"cell count {len(stored.cells)} != {len(fresh.cells)}"]
@@ -110,8 +245,10 @@ def output_differences(stored, fresh) -> list[str]:
         if VARIES_TAG in old.metadata.get("tags", []):
             if bool(before) != bool(after):
                 problems.append(f"cell {index}: output present {bool(before)} != {bool(after)}")
-        elif before != after:
-            problems.append(f"cell {index}:\n  stored: {before!r}\n  fresh:  {after!r}")
+            continue
+        problem = outputs_difference(before, after, Tolerance.for_cell(old))
+        if problem:
+            problems.append(f"cell {index}: {problem}\n  stored: {before!r}\n  fresh:  {after!r}")
     return problems
 
 
