@@ -37,7 +37,10 @@ WRONG = {
     "detach thought to keep the graph": ({"q5_answer": "leaf_table = dict(p_w=(True, True), p_c=(True, False), p_h=(False, True), p_d=(False, True), p_m=(True, True), p_n=(False, True))"}, "q5_leaves", "cut off from the graph"),
     "scaled after requires_grad": ({"q6_answer": "W = torch.randn(4, 3, requires_grad=True) * 0.1\nloss_w = (W ** 2).sum()\nloss_w.backward()"}, "q6_requires_grad_", "not a leaf"),
     "backward twice": ({"q6_answer": "W = (0.1 * torch.randn(4, 3)).requires_grad_()\nloss_w = (W ** 2).sum()\nloss_w.backward(retain_graph=True)\nloss_w.backward()"}, "q6_requires_grad_", "accumulated"),
-    "no backward": ({"q6_answer": "W = (0.1 * torch.randn(4, 3)).requires_grad_()\nloss_w = (W ** 2).sum()"}, "q6_requires_grad_", "backward() was never called"),
+    "no backward": ({"q6_answer": "W = (0.1 * torch.randn(4, 3)).requires_grad_()\nloss_w = (W ** 2).sum()"}, "q6_requires_grad_", "no backward() reached"),
+    "not scaled": ({"q6_answer": "W = torch.randn(4, 3).requires_grad_()\nloss_w = (W ** 2).sum()\nloss_w.backward()"}, "q6_requires_grad_", "scale them by 0.1"),
+    "walk counts None as an end": ({"q4_answer": "def grad_fn_names(t):\n    out, node = [], t.grad_fn\n    while node is not None:\n        out.append(type(node).__name__)\n"
+                                    "        node = node.next_functions[0][0] if node.next_functions else None\n    return out"}, "q4_grad_fn_names", "skip it"),
     "forgot detach": ({"q7_answer": "x_d = torch.tensor(2.0, requires_grad=True)\nq_d = x_d ** 2 * x_d\nq_d.backward()"}, "q7_detach", "all three factors"),
 }
 
