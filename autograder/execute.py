@@ -5,6 +5,10 @@ item's probes instead of the cell's code. Probe results come back in the ``user_
 the execute reply: a channel on the shell socket that printed output cannot imitate, evaluated
 without IPython's input transformers, by a harness defined before any student code runs.
 Everything here returns data; nothing here decides a score.
+
+What the grader keeps of a notebook's outputs is capped (:class:`OutputLimit`, like nbgrader's
+LimitOutput): a student who prints gigabytes gets a truncation note, not a worker that runs out of
+memory. Widget (comm) messages and updates to displayed outputs are not kept at all.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from . import plain
+from .integrity import HarnessWatch
 from .reference import is_check_cell
 
 HARNESS_SOURCE = inspect.getsource(plain)
@@ -31,6 +36,8 @@ CELL_TIMEOUT = 30
 NOTEBOOK_TIMEOUT = 300
 STARTUP_TIMEOUT = 60
 RESPONSIVE_TIMEOUT = 5  # after a timed-out cell: seconds the interrupted kernel gets to answer again
+MAX_OUTPUT_CHARS = 200_000  # per output: a long traceback or a plot fits; nbgrader's LimitOutput keeps 10 000
+MAX_NOTEBOOK_OUTPUT_CHARS = 4_000_000  # all the outputs the grader keeps of one notebook
 
 
 @dataclass
@@ -53,10 +60,49 @@ class Outcome:
     nb_json: str = ""  # the executed notebook
     seconds: float = 0.0
     detail: str = ""
+    review: str = ""  # signs of tampering with the probe harness (integrity.REVIEW), for the instructor
+
+
+class OutputLimit:
+    """What the grader keeps of a notebook's outputs: each output capped, and all of them together.
+
+    An output over the limit is cut (a stream) or replaced (anything else) by a note; once a cell
+    has its note, its further outputs over the limit are dropped without another."""
+
+    def __init__(self, per_output: int = MAX_OUTPUT_CHARS, per_notebook: int = MAX_NOTEBOOK_OUTPUT_CHARS):
+        self.per_output, self.per_notebook = per_output, per_notebook
+        self.kept = 0
+        self.noted_cells: set[int] = set()
+
+    def note(self, dropped: int) -> str:
+        return (f"\n[output truncated by the grader: {dropped} characters not kept; it keeps {self.per_output} "
+                f"characters per output and {self.per_notebook} per notebook]\n")
+
+    def admit(self, out, cell_index: int):
+        """``out`` itself, a truncated copy with a note, or None (drop it)."""
+        size = len(json.dumps(out))
+        room = max(0, min(self.per_output, self.per_notebook - self.kept))
+        if size <= room:
+            self.kept += size
+            return out
+        if cell_index in self.noted_cells:
+            return None
+        self.noted_cells.add(cell_index)
+        if out.get("output_type") == "stream" and isinstance(out.get("text"), str):
+            kept_text = out["text"][:room]
+            out = nbformat.v4.new_output("stream", name=out.get("name", "stdout"), text=kept_text + self.note(len(out["text"]) - len(kept_text)))
+        else:
+            out = nbformat.v4.new_output("stream", name="stderr", text=self.note(size))
+        self.kept += len(json.dumps(out))
+        return out
 
 
 class KernelStuck(Exception):
     """The kernel ignored the interrupt after a cell timeout (e.g. a loop that swallows KeyboardInterrupt)."""
+
+
+OUTPUT_LOST = ("[some output of this cell did not reach the grader: a single message over the size the grader "
+               "accepts is dropped unread]\n")
 
 
 class ProbingClient(NotebookClient):
@@ -67,11 +113,15 @@ class ProbingClient(NotebookClient):
         self.probes = probes
         self.observed: dict[str, list | None] = {}
         self.harness = f"_autograder_{secrets.token_hex(8)}"
+        self.watch = HarnessWatch(self.harness)  # notes tampering with the harness, for review
         self.timed_out_cells = 0
+        self.output_limit = OutputLimit()
+        self.cells_awaiting_output: set[int] = set()  # sent to the kernel, its "idle" not yet seen
 
     async def define_harness(self) -> None:
         code = f"{self.harness} = {{}}\nexec({HARNESS_SOURCE!r}, {self.harness})"
-        reply = await self.request(code)
+        reply = await self.request(code, self.watch.baseline_expressions())
+        self.watch.set_baseline(reply)
         if reply is None or reply["content"]["status"] != "ok":
             raise RuntimeError("could not set up the probe harness in the kernel")
 
@@ -82,7 +132,8 @@ class ProbingClient(NotebookClient):
     async def probe(self, grade_id: str) -> None:
         expressions = self.probes.get(grade_id, [])
         call = f"{self.harness}['probe']({expressions!r}, globals())"
-        reply = await self.request("", {"result": call})
+        reply = await self.request("", {"result": call, **self.watch.expressions()})
+        self.watch.check(reply, grade_id)
         self.observed[grade_id] = parse_probe_reply(reply, len(expressions))
 
     async def run_cells(self) -> None:
@@ -94,10 +145,34 @@ class ProbingClient(NotebookClient):
                 continue
             timed_out_before = self.timed_out_cells
             await self.async_execute_cell(cell, index)
+            if index in self.cells_awaiting_output and self.timed_out_cells == timed_out_before:
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text=OUTPUT_LOST))
             if self.timed_out_cells > timed_out_before:
                 cell.outputs.append(nbformat.v4.new_output("error", **self.error_on_timeout))
                 if not await self.responds(RESPONSIVE_TIMEOUT):
                     raise KernelStuck(f"cell {index} ran longer than {self.timeout} s and ignored the interrupt")
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None or not outs or outs[-1] is not out:
+            return out
+        admitted = self.output_limit.admit(out, cell_index)
+        if admitted is None:
+            outs.pop()
+        else:
+            outs[-1] = admitted
+        return admitted
+
+    def _update_display_id(self, display_id, msg) -> None:
+        pass  # not kept: one update could put a large output in every place that shows that display id
+
+    def handle_comm_msg(self, outs, msg, cell_index) -> None:
+        pass  # widget state is not kept: grading needs none, and it is unbounded student data
+
+    async def _async_poll_output_msg(self, parent_msg_id: str, cell, cell_index: int) -> None:
+        self.cells_awaiting_output.add(cell_index)
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        self.cells_awaiting_output.discard(cell_index)  # the kernel's "idle" arrived: nothing was dropped on the way
 
     async def _async_handle_timeout(self, timeout: int, cell=None):
         # nbclient's timeout reply never reaches the cell's outputs: count timeouts here instead
@@ -161,7 +236,7 @@ async def run_async(task: Task, cwd: Path, make_client_kw: Callable[[], dict] | 
     except Exception as error:  # noqa: BLE001 - whatever happens, the batch goes on
         status, detail = "error", f"{type(error).__name__}: {error}"
     observed = {gid: client.observed.get(gid) for gid in task.probes}
-    return Outcome(status, observed, nbformat.writes(nb), time.perf_counter() - started, detail)
+    return Outcome(status, observed, nbformat.writes(nb), time.perf_counter() - started, detail, client.watch.summary())
 
 
 class NotebookDeadline(Exception):

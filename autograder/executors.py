@@ -3,21 +3,31 @@
 An executor takes :class:`~autograder.execute.Task` objects (plain data) and yields
 ``(task, outcome)`` pairs as they finish, in any order. The grader's trusted process does all the
 deciding and recording; an executor only runs notebooks.
+
+A worker process that dies (the kernel's OOM killer, a crash) breaks a ``ProcessPoolExecutor``
+and fails every notebook still pending in it. :func:`map_on_pools` starts a new pool and runs
+those notebooks again; the ones that were in flight when it broke run again alone, so a notebook
+that takes its worker down a second time gets ``error`` and every other one is graded normally.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
 from .execute import Outcome, Task, run
 from .sandbox import Limits
 
+log = logging.getLogger("autograder.executors")
+LOST_TWICE = ("the notebook's worker process died twice while running it (killed, e.g. out of memory), "
+              "the second time with no other notebook beside it")
 
 class Executor(Protocol):
     def start(self) -> None:
@@ -35,30 +45,80 @@ def run_in_scratch(task: Task) -> Outcome:
 class LocalExecutor:
     """Notebooks in parallel on this machine, one fresh kernel per notebook, unsandboxed (the fallback)."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, run_task: Callable[[Task], Outcome] = run_in_scratch):
         self.workers = workers or os.cpu_count() or 1
+        self.run_task = run_task  # module-level, so that pool workers can unpickle it
 
     def start(self) -> None:
         pass  # nothing to warm: every notebook starts its own kernel
 
     def map(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
-        tasks = list(tasks)
-        if self.workers == 1:
+        if self.workers == 1:  # in this process: no worker to lose
             for task in tasks:
-                yield task, run_in_scratch(task)
+                yield task, self.run_task(task)
             return
-        with ProcessPoolExecutor(self.workers) as pool:
-            yield from finished({pool.submit(run_in_scratch, task): task for task in tasks})
+        yield from map_on_pools(ProcessPoolExecutor, self.workers, self.run_task, (), tasks)
 
 
-def finished(futures: dict) -> Iterator[tuple[Task, Outcome]]:
-    """(task, outcome) as each future completes; a lost worker is that one notebook's error."""
-    for future in as_completed(futures):
-        task = futures[future]
-        try:
-            yield task, future.result()
-        except Exception as error:  # noqa: BLE001 - the batch goes on
-            yield task, Outcome("error", {}, "", 0.0, f"worker failed: {type(error).__name__}: {error}")
+# --------------------------------------------------------------------------- pools that survive a lost worker
+
+def run_marked(marker: str, run_task: Callable, task: Task, *args) -> Outcome:
+    """``run_task(task, *args)`` with a file that says the task is in flight; a killed worker leaves it behind."""
+    Path(marker).touch()
+    try:
+        return run_task(task, *args)
+    finally:
+        Path(marker).unlink(missing_ok=True)
+
+
+def run_round(pool: ProcessPoolExecutor, run_task: Callable, args: tuple, tasks: dict[int, Task], markers: Path):
+    """Yield (task, outcome) for each task that finished on ``pool``; return the tasks left when a worker
+    died: (those not started, those in flight)."""
+    not_started: dict[int, Task] = {}
+    in_flight: dict[int, Task] = {}
+    with pool:
+        futures = {pool.submit(run_marked, str(markers / str(i)), run_task, task, *args): i for i, task in tasks.items()}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                (in_flight if (markers / str(i)).exists() else not_started)[i] = tasks[i]
+                (markers / str(i)).unlink(missing_ok=True)
+                continue
+            except Exception as error:  # noqa: BLE001 - the batch goes on
+                outcome = Outcome("error", {}, "", 0.0, f"worker failed: {type(error).__name__}: {error}")
+            yield tasks[i], outcome
+    return not_started, in_flight
+
+
+def map_on_pools(new_pool: Callable[[int], ProcessPoolExecutor], workers: int, run_task: Callable, args: tuple,
+                 tasks: Iterable[Task], first_pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Task, Outcome]]:
+    """Run every task on a pool of ``workers``; a new pool takes over when a worker dies.
+
+    Tasks in flight when a worker died are suspects (the pool takes all its workers down, so the
+    culprit cannot be told from its neighbours): each runs again alone, on a pool of one. One that
+    loses that worker too is reported as ``error``; every other task gets its real outcome."""
+    pending = dict(enumerate(tasks))
+    suspects: dict[int, Task] = {}
+    with tempfile.TemporaryDirectory(prefix="autograder-inflight-") as folder:
+        markers = Path(folder)
+        pool = first_pool or new_pool(workers)
+        while pending:
+            not_started, in_flight = yield from run_round(pool, run_task, args, pending, markers)
+            if not_started or in_flight:
+                log.warning("a worker process died: running %d notebook(s) again, %d of them alone",
+                            len(not_started) + len(in_flight), len(in_flight))
+            if not in_flight and len(not_started) == len(pending):
+                yield from ((task, Outcome("error", {}, "", 0.0, "no worker process could run it")) for task in not_started.values())
+                break
+            suspects.update(in_flight)
+            pending = not_started
+            pool = new_pool(workers) if pending else None
+        for i, task in suspects.items():
+            not_started, in_flight = yield from run_round(new_pool(1), run_task, args, {i: task}, markers)
+            if not_started or in_flight:
+                yield task, Outcome("error", {}, "", 0.0, LOST_TWICE)
 
 
 # --------------------------------------------------------------------------- warm, sandboxed workers
@@ -107,9 +167,10 @@ class WarmSandboxExecutor:
     Kernel start and ``import torch`` are paid once per worker; each notebook still gets a fresh
     process, and the sandbox is emptied of processes and files between notebooks."""
 
-    def __init__(self, workers: int | None = None, limits: Limits | None = None):
+    def __init__(self, workers: int | None = None, limits: Limits | None = None, run_task: Callable = None):
         self.workers = workers or os.cpu_count() or 1
         self.limits = limits or Limits()
+        self.run_task = run_task or run_warm  # module-level, so that pool workers can unpickle it
         self.pool: ProcessPoolExecutor | None = None
         self.run_dir = ""
 
@@ -119,20 +180,31 @@ class WarmSandboxExecutor:
             return
         self.run_dir = tempfile.mkdtemp(prefix="autograder-run-")  # holds the workers' link folders
         os.chmod(self.run_dir, 0o711)
-        self.pool = ProcessPoolExecutor(self.workers)
-        for _ in range(self.workers):
-            self.pool.submit(warm_up, self.limits, self.run_dir)
+        self.pool = self.new_pool(self.workers)
+
+    def new_pool(self, workers: int) -> ProcessPoolExecutor:
+        """A pool whose workers start their fork servers at once (a failure is retried on the first task)."""
+        pool = ProcessPoolExecutor(workers)
+        for _ in range(workers):
+            pool.submit(warm_up, self.limits, self.run_dir)
+        return pool
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
-            shutil.rmtree(self.run_dir, ignore_errors=True)
             self.pool = None
+        if self.run_dir:
+            from .sandbox import unmount_all_under
+
+            unmount_all_under(self.run_dir)  # link folders of workers that died before closing them
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            self.run_dir = ""
 
     def map(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Outcome]]:
         self.start()
         try:
-            yield from finished({self.pool.submit(run_warm, task, self.limits, self.run_dir): task for task in tasks})
+            yield from map_on_pools(self.new_pool, self.workers, self.run_task, (self.limits, self.run_dir), tasks,
+                                    first_pool=self.pool)
         finally:
             self.close()
 

@@ -229,7 +229,7 @@ def test_os_exit_and_killing_the_server_crash_only_that_notebook(worker):
 @needs_sandbox
 @pytest.mark.slow
 def test_a_batch_through_the_cli_with_mischief_before_a_good_student(tmp_path):
-    """End to end on one warm worker: hostile submissions first, then the solution still gets 10/10."""
+    """End to end on one warm worker: hostile submissions first, then the solution still gets full marks."""
     solution = nbformat.read(ROOT / "solutions" / "ex01" / "ex01.ipynb", as_version=4)
     mischief = {
         "a_exit": "import os\nos._exit(1)",
@@ -252,4 +252,4 @@ def test_a_batch_through_the_cli_with_mischief_before_a_good_student(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     rows = {line.split(",")[0]: line.split(",") for line in (out / "grades.csv").read_text().splitlines()[1:]}
     assert rows["a_exit"][4] == "crashed" and rows["c_stuck"][4] == "timeout"
-    assert float(rows["z_good"][2]) == 10.0 and rows["z_good"][4] == "ok"
+    assert float(rows["z_good"][2]) == float(rows["z_good"][3]) > 0 and rows["z_good"][4] == "ok"  # full marks
