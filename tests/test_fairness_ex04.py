@@ -40,7 +40,7 @@ WRONG = {
     "row vector x": ({"q1_answer": Q1.replace("x_c = torch.tensor([1.0, 2.0], requires_grad=True)\n(x_c @ W_c @ x_c).backward()",
                                               "x_c = torch.tensor([[1.0, 2.0]], requires_grad=True)\n(x_c @ W_c @ x_c.T).sum().backward()")},
                      "q1_seed_gradients", "1-D"),
-    "no backward": ({"q1_answer": "x_a = torch.tensor(3.0, requires_grad=True)\ny = x_a ** 2 + 2 * x_a + 1\n" + Q1.split("\n", 2)[2]}, "q1_seed_gradients", "backward() was never called"),
+    "no backward": ({"q1_answer": "x_a = torch.tensor(3.0, requires_grad=True)\ny = x_a ** 2 + 2 * x_a + 1\n" + Q1.split("\n", 2)[2]}, "q1_seed_gradients", "no backward() reached"),
     "vjp ignores v": ({"q2_answer": "def vjp(f, x, v):\n    t = x.clone().requires_grad_()\n    f(t).sum().backward()\n    return t.grad"}, "q2_vjp", "gradient argument"),
     "vjp changes its input": ({"q2_answer": "def vjp(f, x, v):\n    x.requires_grad_()\n    x.grad = None\n    f(x).backward(v)\n    g = x.grad\n    x.grad = None\n    return g"}, "q2_vjp", "changed the caller's tensor"),
     "grad_of leaks .grad": ({"q3_answer": "def grad_of(f, x):\n    x.requires_grad_()\n    f(x).backward()\n    return x.grad.clone()"}, "q3_grad_of", "left over from the first"),
@@ -48,6 +48,15 @@ WRONG = {
     "wrong sign": ({"q4_answer": Q4.replace("-=", "+=")}, "q4_no_grad", "wrong sign"),
     "update outside no_grad": ({"q4_answer": "loss_s.backward()\ntry:\n    w_s -= 0.1 * w_s.grad\nexcept RuntimeError:\n    pass\nwith torch.no_grad():\n    pred_ng = w_s * 3"}, "q4_no_grad", "inside `with torch.no_grad():`"),
     "rebinding makes a non-leaf": ({"q4_answer": "loss_s.backward()\nw_s = w_s - 0.1 * w_s.grad\nwith torch.no_grad():\n    pred_ng = w_s * 3"}, "q4_no_grad", "non-leaf"),
+    # "in place ... so that w_s stays the same leaf" (issue 9): a new leaf under the same name loses the item.
+    "a new leaf under the same name": ({"q4_answer": "loss_s.backward()\nwith torch.no_grad():\n    w_s = (w_s - 0.1 * w_s.grad).requires_grad_()\n    pred_ng = w_s * 3"},
+                                       "q4_no_grad", "a new tensor was bound"),
+    "update through .data": ({"q4_answer": "loss_s.backward()\nw_s.data -= 0.1 * w_s.grad\nwith torch.no_grad():\n    pred_ng = w_s * 3"}, "q4_no_grad", ".data"),
+    "vjp computes J v": ({"q2_answer": "def vjp(f, x, v):\n    J = torch.autograd.functional.jacobian(f, x)\n    return J @ v if J.shape[0] == J.shape[1] else v @ J"}, "q2_vjp", "J v"),
+    "vjp by finite differences": ({"q2_answer": "def vjp(f, x, v):\n    h = 1e-6\n    x = x.double()\n    cols = []\n    for i in range(len(x)):\n        e = torch.zeros_like(x)\n        e[i] = h\n"
+                                   "        cols.append((f(x + e) - f(x - e)) / (2 * h))\n    return v.double() @ torch.stack(cols, 1)"}, "q2_vjp", "requires grad"),
+    "grad_of leaves x.grad": ({"q3_answer": "def grad_of(f, x):\n    t = x.detach().clone().requires_grad_()\n    f(t).backward()\n    if x.requires_grad:\n        x.grad = t.grad\n    return t.grad"},
+                              "q3_grad_of", "left its gradient"),
     "prediction recorded in the graph": ({"q4_answer": "loss_s.backward()\nwith torch.no_grad():\n    w_s -= 0.1 * w_s.grad\npred_ng = w_s * 3"}, "q4_no_grad", "outside torch.no_grad()"),
     "loop 1 not zeroed": ({"q5_answer": Q5_LOOP1.replace("    w_r.grad = None\n", "") + Q5_LOOP2}, "q5_repair", "accumulate"),
     "loop 2 not zeroed": ({"q5_answer": Q5_LOOP1 + Q5_LOOP2.replace("    w_t.grad = None\n", "")}, "q5_repair", "broken loop"),
@@ -68,5 +77,5 @@ def test_hard_coded_answers_fail_the_hidden_probes():
         "q3_answer": "def grad_of(f, x):\n    return 2 * x",
     }, seed=3)
     for item in ("q2_vjp", "q3_grad_of"):
-        hidden = [p for p in results[item].probes if p.hidden]
+        hidden = [p for p in results[item].probes if p.hidden and p.label != "an empty x"]  # any answer of shape (0,) is right there
         assert hidden and not any(p.passed for p in hidden)

@@ -1,6 +1,7 @@
 """Exercise 01: tensors that require grad, a first backward(), derivative_at and the tangent line."""
 
 from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
+from .evidence import AllNan
 
 ACCUMULATED = Hint(Close(16.0), "x.grad is 16 = 2 x 8: backward() ran twice and the two gradients accumulated in x.grad. Recreate x or zero x.grad before calling backward() again.")
 NOT_A_SCALAR = "torch.tensor([1.5]) is a vector with one element (shape (1,)); a scalar (shape ()) is torch.tensor(1.5)."
@@ -100,7 +101,7 @@ SPEC = Assignment(
             )),
             Probe("derivative_at(torch.relu, 0.0)", Close(0.0), label="derivative_at for relu at its kink", hints=(Hint(Close(0.5), KINK),)),
             Probe("derivative_at(lambda t: " + NEEDS_GRAD.format(f="t ** 2") + ", 1.5)", Close(3.0),
-                  label="derivative_at for an f that needs a tensor that requires grad", hints=(Hint(Close(float("nan")), NOT_AUTOGRAD),)),
+                  label="derivative_at for an f that needs a tensor that requires grad", hints=(Hint(AllNan(), NOT_AUTOGRAD),)),
             Probe("derivative_at(lambda t: {a}*t**3 + {b}*torch.sin({c}*t), {x0})", Reference(), hidden=True, weight=2, draw=_cubic_and_sine,
                   label="a cubic plus a sine"),
             Probe("derivative_at(lambda t: torch.exp({a}*t) / (1 + t**2), {x0})", Reference(), hidden=True, weight=2, draw=_exp_ratio,
@@ -108,7 +109,7 @@ SPEC = Assignment(
             Probe("derivative_at(lambda t: torch.tanh({a}*t) * t**{p}, {x0})", Reference(), hidden=True, weight=2, draw=_tanh_product,
                   label="tanh times a power"),
             Probe("derivative_at({f}, {x0})", Reference(), hidden=True, weight=4, draw=_edge_functions, hints=(
-                Hint(Close(float("nan")), NOT_AUTOGRAD),)),
+                Hint(AllNan(), NOT_AUTOGRAD),)),
         )),
         Item("q5_tangent", points=3.75, title="tangent_at(f, x0): slope and intercept from one evaluation", probes=(
             Probe("tangent_at(lambda t: t ** 2 + 4 * t + 3, 2.0)", Close([8.0, -1.0]), label="the tangent of x² + 4x + 3 at 2", hints=(
@@ -127,7 +128,7 @@ SPEC = Assignment(
             Probe("tangent_at({f}, {x0})[0]", Reference(), hidden=True, weight=2, draw=_tangent_function, label="the slope for a smooth f"),
             Probe("tangent_at({f}, {x0})[1]", Reference(), hidden=True, weight=2, draw=_tangent_function, label="the intercept for a smooth f"),
             Probe("tangent_at({f}, {x0})[0]", Reference(), hidden=True, weight=2, draw=_tangent_edges, hints=(
-                Hint(Close(float("nan")), NOT_AUTOGRAD),)),
+                Hint(AllNan(), NOT_AUTOGRAD),)),
         )),
     ),
 )
