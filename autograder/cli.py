@@ -10,6 +10,8 @@ from . import course
 
 # The LMS file-name convention (Canvas: <login>_<ids>_<file>); kept here so --help needs no heavy imports.
 DEFAULT_ID_PATTERN = r"^(?P<student>[A-Za-z0-9][A-Za-z0-9.@+-]*)_"
+# Moodle's folder per student: "<Full Name>_<participant number>_assignsubmission_<plugin>_".
+DEFAULT_FOLDER_PATTERN = r"^.*_(?P<student>\d+)_assign(?:submission|feedback)_[A-Za-z]+_?$"
 
 
 def cmd_generate(args) -> int:
@@ -69,7 +71,8 @@ def cmd_collect(args) -> int:
     notebooks = [p.name for p in course.notebooks(root / course.SOURCE_DIR / args.assignment)]
     if not notebooks:
         raise SystemExit(f"error: unknown assignment {args.assignment!r}")
-    report = collect(args.assignment, Path(args.source), Path(args.submissions), notebooks, args.id_pattern)
+    report = collect(args.assignment, Path(args.source), Path(args.submissions), notebooks, args.id_pattern,
+                     args.folder_pattern)
     print("\n".join(report.lines()))
     return 0
 
@@ -100,7 +103,7 @@ def cmd_export(args) -> int:
     from nbgrader.api import Gradebook
     from nbgrader.plugins.export import CsvExportPlugin
 
-    from . import results
+    from . import report, results
     from .generate import course_directory
 
     root = course.require_root()
@@ -118,7 +121,7 @@ def cmd_export(args) -> int:
     with open(out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["student_id", "assignment", "score", "status"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(report.spreadsheet_safe(row) for row in rows)
     print(f"exported {len(rows)} rows to {out}")
     return 0
 
@@ -155,7 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("source", help="a folder or a zip file downloaded from the LMS")
     col.add_argument("--submissions", required=True, metavar="DIR", help="where to put <student_id>/<notebook>.ipynb")
     col.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
-                     help="regex with a (?P<student>...) group, applied to file names (default: the text before the first _)")
+                     help="regex with a (?P<student>...) group, applied to the names of files at the top level only "
+                          "(default: the text before the first _, as Canvas names files)")
+    col.add_argument("--folder-pattern", default=DEFAULT_FOLDER_PATTERN,
+                     help="regex with a (?P<student>...) group, applied to the names of per-student folders; a file inside "
+                          "a folder takes its id from the folder, never from its own name (default: Moodle's "
+                          "'Full Name_12345_assignsubmission_file_', id 12345; otherwise the folder's name)")
     col.set_defaults(func=cmd_collect)
 
     fb = sub.add_parser("feedback", help="write each graded student's feedback HTML (no hidden checks or answers)")

@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .spec import Item, Probe, generic_hint, scoring_weights
+from .untrusted import INVALID
 
 
 @dataclass
@@ -38,24 +39,40 @@ def decide_probe(probe: Probe, observed: dict | None, reference: dict | None) ->
     """Compare one probe's result (``{"ok": ..., "value" | "error": ...}``) with its expectation."""
     if observed is None:
         return ProbeResult(probe.expr, probe.hidden, False, "this check could not be evaluated (the notebook did not get this far)")
-    if not observed.get("ok"):
+    if not isinstance(observed, dict) or not observed.get("ok") or "value" not in observed:
         return ProbeResult(probe.expr, probe.hidden, False, _error_message(observed))
     ref_value = None
     if reference is not None:
         if not reference.get("ok"):
             raise RuntimeError(f"the reference solution fails on {probe.expr!r}: {reference}")
         ref_value = reference["value"]
+    try:
+        return _compare(probe, observed["value"], ref_value)
+    except Exception:  # noqa: BLE001 - a value of a shape no expectation foresaw fails this probe only
+        return ProbeResult(probe.expr, probe.hidden, False, UNREADABLE)
+
+
+UNREADABLE = "the value has a form this check cannot read"
+
+
+def _compare(probe: Probe, value, ref_value) -> ProbeResult:
     # Reference values of hidden probes stay secret; the shape of the mistake does not.
-    message = probe.expect.explain(observed["value"], ref_value, reveal=not probe.hidden)
+    message = probe.expect.explain(value, ref_value, reveal=not probe.hidden)
     if message is None:
         return ProbeResult(probe.expr, probe.hidden, True)
-    hint = next((h.message for h in probe.hints if h.when.explain(observed["value"], ref_value) is None), "")
-    hint = hint or generic_hint(probe.expect, observed["value"], ref_value, probe.expr)
+    hint = next((h.message for h in probe.hints if h.when.explain(value, ref_value) is None), "")
+    hint = hint or generic_hint(probe.expect, value, ref_value, probe.expr)
     return ProbeResult(probe.expr, probe.hidden, False, message, hint)
 
 
-def _error_message(observed: dict) -> str:
-    name, text = observed.get("error", "Error"), observed.get("message", "")
+def _error_message(observed) -> str:
+    if not isinstance(observed, dict):
+        return "the kernel's reply for this check was not a result"
+    if observed.get("ok"):
+        return "the kernel's reply for this check had no value"
+    name, text = str(observed.get("error", "Error")), str(observed.get("message", ""))
+    if name == INVALID:
+        return text
     if name == "NotImplementedError":
         return "not answered yet (the answer cell still raises NotImplementedError)"
     if name == "NameError":

@@ -194,17 +194,21 @@ class ProbingClient(NotebookClient):
 
 
 def parse_probe_reply(reply: dict | None, count: int) -> list | None:
-    """The probe results in an execute reply, or None if there are none to trust."""
+    """The probe results in an execute reply, each checked (see :mod:`autograder.untrusted`), or None
+    if the reply holds no list of ``count`` results at all. Never raises, whatever the reply holds."""
+    from .untrusted import MAX_REPLY_CHARS, parse_reply_text
+
     try:
         data = reply["content"]["user_expressions"]["result"]
         if data["status"] != "ok":
             return None
-        results = json.loads(ast.literal_eval(data["data"]["text/plain"]))
-    except (KeyError, TypeError, ValueError, SyntaxError):
+        shown = data["data"]["text/plain"]
+        if not isinstance(shown, str) or len(shown) > 2 * MAX_REPLY_CHARS:
+            return None
+        text = ast.literal_eval(shown)
+    except (KeyError, TypeError, ValueError, SyntaxError, RecursionError, MemoryError):
         return None
-    if not isinstance(results, list) or len(results) != count or not all(isinstance(r, dict) for r in results):
-        return None
-    return results
+    return parse_reply_text(text, count)
 
 
 async def run_async(task: Task, cwd: Path, make_client_kw: Callable[[], dict] | None = None) -> Outcome:

@@ -8,6 +8,7 @@ every student, so the grade is a function of the code alone.
 from __future__ import annotations
 
 import builtins
+import logging
 import re
 import sys
 from dataclasses import dataclass, field
@@ -15,13 +16,15 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, record, reference, report, secret, spec
+from . import course, inert, record, reference, report, secret, spec
 from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
 from .executors import Executor, LocalExecutor
 from .sanitize import InvalidSubmission, sanitize
+from .untrusted import INVALID
 
+LOG = logging.getLogger(__name__)
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 STATUS_ORDER = ["ok", "timeout", "error", "crashed", "invalid", "missing"]  # later = worse
 
@@ -139,13 +142,34 @@ def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
     result.seconds += outcome.seconds
     if outcome.status != "ok":
         result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
-    for item in run.by_notebook[task.notebook]:
-        probes = run.plans[(task.student, task.notebook)][item.id]
-        observed = outcome.observed.get(item.id) or [None] * len(probes)
-        references = reference.expected_values(run.assignment, root, probes)
-        result.items.append(redact_hidden(decide_item(item, probes, observed, references), observed))
+    if outcome.review:  # the scores stand (they come from secret inputs); a person should look
+        result.review = integrity.REVIEW
+        result.notes.append(f"{task.notebook}: {outcome.review}")
+    try:
+        decided = [decide_notebook_item(run, task, item, outcome, root) for item in run.by_notebook[task.notebook]]
+    except Exception as error:  # noqa: BLE001 - one notebook's data must never end the batch
+        LOG.error("grading %s/%s/%s failed: %s: %s", task.student, run.assignment, task.notebook,
+                  type(error).__name__, str(error)[:200])
+        result.worsen("error", f"{task.notebook}: the grader could not decide this notebook ({type(error).__name__})")
+        decided = [ItemResult(item.id, item.title, item.points, 0.0) for item in run.by_notebook[task.notebook]]
+    result.items += decided
     if outcome.nb_json:
-        save_autograded(root / "autograded" / task.student / run.assignment / task.notebook, outcome.nb_json)
+        try:
+            save_autograded(root / "autograded" / task.student / run.assignment / task.notebook, outcome.nb_json)
+        except Exception as error:  # noqa: BLE001 - the grade stands without the executed copy
+            LOG.error("saving the autograded notebook of %s/%s/%s failed: %s: %s", task.student, run.assignment,
+                      task.notebook, type(error).__name__, str(error)[:200])
+
+
+def decide_notebook_item(run: AssignmentRun, task: Task, item: spec.Item, outcome, root: Path) -> ItemResult:
+    probes = run.plans[(task.student, task.notebook)][item.id]
+    observed = outcome.observed.get(item.id) or [None] * len(probes)
+    for probe, seen in zip(probes, observed):
+        if isinstance(seen, dict) and seen.get("error") == INVALID:
+            LOG.warning("%s/%s/%s: probe %r: %s", task.student, run.assignment, task.notebook,
+                        "hidden" if probe.hidden else probe.expr, seen.get("message"))
+    references = reference.expected_values(run.assignment, root, probes)
+    return redact_hidden(decide_item(item, probes, observed, references), observed)
 
 
 def finish(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:
@@ -229,11 +253,12 @@ def redact_hidden(result: ItemResult, observed: list) -> ItemResult:
 
 
 def save_autograded(path: Path, nb_json: str) -> None:
-    """Written by this (trusted) process into a folder the student never had access to."""
+    """Written by this (trusted) process into a folder the student never had access to, with every
+    output the student's code made inert (formgrader shows this notebook in the instructor's browser)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         path.unlink()
-    path.write_text(nb_json, encoding="utf-8")
+    path.write_text(inert.inert_notebook_json(nb_json), encoding="utf-8")
 
 
 def write_feedback(path: Path, result: StudentResult) -> None:

@@ -19,8 +19,31 @@ def write_csv(path: Path, rows: list[dict], item_ids: list[str]) -> None:
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS + item_ids, extrasaction="ignore")
         writer.writeheader()
         for row in sorted(rows, key=lambda r: (r["student_id"], r["assignment"])):
-            writer.writerow(row)
+            writer.writerow(spreadsheet_safe(row))
     os.replace(partial, path)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: dict) -> dict:
+    """``row`` with every text that a spreadsheet would run as a formula prefixed with a quote (OWASP's
+    advice for CSV injection); numbers, negative ones included, stay numbers."""
+    return {key: _inert_cell(value) for key, value in row.items()}
+
+
+def _inert_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def feedback_html(result) -> str:

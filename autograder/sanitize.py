@@ -8,7 +8,6 @@ that silently moved.
 from __future__ import annotations
 
 import logging
-import re
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -27,12 +26,46 @@ class InvalidSubmission(Exception):
     """The file is not a notebook nbgrader can read or repair."""
 
 
-HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# Bounds checked before any per-cell work: a submission is one student's notebook, not a data dump.
+MAX_NOTEBOOK_CHARS = 20_000_000
+MAX_CELLS = 2_000
+MAX_CELL_CHARS = 2_000_000
 
 
 def without_hidden_tests(source: str) -> str:
-    """A check cell's source as released: the gradebook keeps the hidden tests, students never see them."""
-    return HIDDEN_TESTS.sub("", source).strip()
+    """A check cell's source as released: the gradebook keeps the hidden tests, students never see them.
+
+    Read line by line, in one pass: each ``### BEGIN HIDDEN TESTS`` line up to the next ``### END
+    HIDDEN TESTS`` line goes; a BEGIN with no END after it removes nothing. (A regular expression
+    did the same by backtracking from every BEGIN line: quadratic in a cell of many such lines.)
+    """
+    kept, block = [], None
+    for line in source.split("\n"):
+        marker = line.lstrip(" \t")
+        if block is None and marker.startswith(BEGIN_HIDDEN):
+            block = [line]
+        elif block is not None:
+            block.append(line)
+            if marker.startswith(END_HIDDEN):
+                block = None
+        else:
+            kept.append(line)
+    kept += block or []
+    return "\n".join(kept).strip()
+
+
+def check_size(nb_text: str, nb) -> None:
+    """Raise InvalidSubmission for a notebook too large to be a student's work."""
+    if len(nb_text) > MAX_NOTEBOOK_CHARS:
+        raise InvalidSubmission(f"larger than {MAX_NOTEBOOK_CHARS:,} characters")
+    if len(nb.cells) > MAX_CELLS:
+        raise InvalidSubmission(f"more than {MAX_CELLS:,} cells")
+    for index, cell in enumerate(nb.cells):
+        source = cell.get("source", "")
+        size = len(source) if isinstance(source, str) else sum(len(s) for s in source if isinstance(s, str))
+        if size > MAX_CELL_CHARS:
+            raise InvalidSubmission(f"cell {index} holds more than {MAX_CELL_CHARS:,} characters")
 
 
 def locked_cells(nb) -> dict[str, str]:
@@ -119,12 +152,15 @@ def drop_duplicates(nb) -> None:
 
 def sanitize(nb_text: str, *, db_url: str, assignment: str, notebook: str, student: str):
     """(sanitized notebook, list of tampering notes) or raise InvalidSubmission."""
+    if len(nb_text) > MAX_NOTEBOOK_CHARS:  # before parsing: nothing unbounded reaches nbformat
+        raise InvalidSubmission(f"larger than {MAX_NOTEBOOK_CHARS:,} characters")
     try:
         nb = nbformat.reads(nb_text, as_version=4)
     except Exception as error:  # noqa: BLE001 - any unreadable file is the same verdict
         raise InvalidSubmission(f"not a readable notebook: {type(error).__name__}: {str(error)[:200]}") from None
     if not isinstance(nb.get("cells"), list) or not all(isinstance(c, dict) for c in nb.cells):
         raise InvalidSubmission("not a readable notebook: no list of cells")
+    check_size(nb_text, nb)
     with Gradebook(db_url) as gb:
         released_cells = released_metadata(gb, notebook, assignment)
         source = gb.find_notebook(notebook, assignment)

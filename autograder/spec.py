@@ -27,8 +27,8 @@ def numeric(value: Any) -> tuple[list[int], list[float]] | None:
     """(shape, flat values) of a number, tensor, array or nested list; None if not numeric."""
     if isinstance(value, bool):
         return [], [float(value)]
-    if isinstance(value, (int, float)) or value in ("nan", "inf", "-inf"):
-        return [], [float(value)]
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value in ("nan", "inf", "-inf")):
+        return [], [_float(value)]
     if isinstance(value, dict) and value.get("type") in ("tensor", "ndarray"):
         if value.get("values") is None:
             return None
@@ -47,7 +47,15 @@ def numeric(value: Any) -> tuple[list[int], list[float]] | None:
 def _flatten(values: Any) -> list[float]:
     if isinstance(values, list):
         return [x for v in values for x in _flatten(v)]
-    return [float(values)]
+    return [_float(values)]
+
+
+def _float(value: Any) -> float:
+    """``float(value)``, with integers beyond the float range read as +/-inf instead of raising."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def describe(value: Any) -> str:
