@@ -31,7 +31,7 @@ CORRECT = {
 WRONG = {
     "mean over rows only": ({"q1_answer": (
         "def manual_grads(X, y, W1, b1, W2, b2):\n    Z = X @ W1 + b1\n    H = torch.relu(Z)\n    G = 2 * (H @ W2 + b2 - y) / len(X)\n"
-        "    dZ = (G @ W2.T) * (Z > 0)\n    return X.T @ dZ, dZ.sum(0), H.T @ G, G.sum(0)")}, "q1_manual_grads", "2x the expected"),
+        "    dZ = (G @ W2.T) * (Z > 0)\n    return X.T @ dZ, dZ.sum(0), H.T @ G, G.sum(0)")}, "q1_manual_grads", "K = 2 times"),
     "no ReLU mask": ({"q1_answer": (
         "def manual_grads(X, y, W1, b1, W2, b2):\n    Z = X @ W1 + b1\n    H = torch.relu(Z)\n    G = 2 * (H @ W2 + b2 - y) / y.numel()\n"
         "    dZ = G @ W2.T\n    return X.T @ dZ, dZ.sum(0), H.T @ G, G.sum(0)")}, "q1_manual_grads", "differs"),
@@ -40,6 +40,22 @@ WRONG = {
     "classical momentum instead of Nesterov": ({"q3_answer": (
         "def nesterov_sgd(grad, p0, lr, momentum, steps):\n    p, b = p0.clone(), torch.zeros_like(p0)\n    for _ in range(steps):\n"
         "        b = momentum * b + grad(p)\n        p = p - lr * b\n    return p")}, "q3_nesterov", "classical momentum"),
+    "manual_grads is autograd_grads": ({"q1_answer": "manual_grads = autograd_grads"}, "q1_manual_grads", "called autograd"),
+    "ReLU mask that passes the gradient at Z = 0": ({"q1_answer": (
+        "def manual_grads(X, y, W1, b1, W2, b2):\n    Z = X @ W1 + b1\n    H = torch.relu(Z)\n    G = 2 * (H @ W2 + b2 - y) / y.numel()\n"
+        "    dZ = (G @ W2.T) * (Z >= 0)\n    return X.T @ dZ, dZ.sum(0), H.T @ G, G.sum(0)")}, "q1_manual_grads", "differs from the reference"),
+    "update replaces the caller's tensors with new leaves": ({"q2_answer": (
+        "def sgd_update(params, lr):\n    for i, p in enumerate(params):\n        params[i] = (p - lr * p.grad).detach().requires_grad_()")},
+        "q2_sgd_update", "other tensor objects"),
+    "Nesterov through torch.optim": ({"q3_answer": "nesterov_sgd = torch_nesterov"}, "q3_nesterov", "torch.optim.SGD"),
+    "Nesterov that modifies p0": ({"q3_answer": (
+        "def nesterov_sgd(grad, p0, lr, momentum, steps):\n    p, b = p0, torch.zeros_like(p0)\n    for _ in range(steps):\n"
+        "        g = grad(p)\n        b = momentum * b + g\n        p -= lr * (g + momentum * b)\n    return p")}, "q3_nesterov", "p0 changed"),
+    "train on the caller's tensors": ({"q4_answer": (
+        "def train(params, steps, lr=0.05):\n    ps = [p.requires_grad_() for p in params]\n    losses = []\n    for _ in range(steps):\n"
+        "        loss = mse(forward(X_train, *ps), y_train)\n        loss.backward()\n        with torch.no_grad():\n            for p in ps:\n"
+        "                p -= lr * p.grad\n                p.grad = None\n        losses.append(loss.item())\n    return losses")},
+        "q4_train_fixed", "require grad"),
     "the buggy loop unchanged": ({"q4_answer": "def train(params, steps, lr=0.05):\n    return train_buggy(params, steps, lr)"}, "q4_train_fixed", "accumulated"),
 }
 

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # so that `tests.mistakes` imports
 
-from fairness import grade_variant, messages  # noqa: E402
+from fairness import grade_variant  # noqa: E402
 from tests.mistakes import corpus  # noqa: E402
 
 CORPUS = corpus()
@@ -20,8 +20,13 @@ def feedback(assignment, index):
     if (assignment, index) not in _graded:
         mistake = CORPUS[assignment][index]
         result = grade_variant(assignment, mistake.replacements, seed=0)[mistake.item]
-        _graded[assignment, index] = (result, messages(result))
+        _graded[assignment, index] = (result, told(result))
     return _graded[assignment, index]
+
+
+def told(result):
+    """Everything the student reads about the item's failed checks: label, message and hint."""
+    return "\n".join(f"{getattr(p, 'label', '')}: {p.message} {p.hint}" for p in result.probes if not p.passed)
 
 
 def case_id(case):
