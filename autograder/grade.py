@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, inert, record, reference, report, secret, spec
+from . import course, inert, integrity, record, reference, report, secret, spec
 from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
@@ -40,6 +40,7 @@ class StudentResult:
     notes: list[str] = field(default_factory=list)
     detail: str = ""
     seconds: float = 0.0
+    review: str = ""  # why the instructor should look at this notebook (integrity.REVIEW), or empty
 
     def worsen(self, status: str, detail: str) -> None:
         if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
@@ -49,7 +50,7 @@ class StudentResult:
     def row(self, prefix: str = "") -> dict:
         row = {"student_id": self.student, "assignment": self.assignment, "score": round(self.score, 4),
                "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2),
-               "notes": "; ".join(self.notes)}
+               "notes": "; ".join(self.notes), "review": self.review}
         row.update({prefix + item.id: item.score for item in self.items})
         return row
 
@@ -142,6 +143,9 @@ def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
     result.seconds += outcome.seconds
     if outcome.status != "ok":
         result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
+    if outcome.review:  # the scores stand (they come from secret inputs); a person should look
+        result.review = integrity.REVIEW
+        result.notes.append(f"{task.notebook}: {outcome.review}")
     if outcome.review:  # the scores stand (they come from secret inputs); a person should look
         result.review = integrity.REVIEW
         result.notes.append(f"{task.notebook}: {outcome.review}")

@@ -8,7 +8,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds", "notes"]
+CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds", "notes", "review"]
 
 
 def write_csv(path: Path, rows: list[dict], item_ids: list[str]) -> None:
@@ -58,13 +58,21 @@ def feedback_html(result) -> str:
         mark = "✔" if item.passed else "✘"
         parts.append(f"<h2>{mark} {html.escape(item.id)} {html.escape(item.title)}: {item.score:g} / {item.points:g}</h2><ul>")
         for probe in item.probes:
-            what = "hidden check" if probe.hidden else f"<code>{html.escape(probe.expr)}</code>"
+            what = probe_name(probe)
             verdict = "passed" if probe.passed else html.escape(probe.message)
             hint = f"<br><em>Hint: {html.escape(probe.hint)}</em>" if probe.hint else ""
             parts.append(f"<li>{what}: {verdict}{hint}</li>")
         parts.append("</ul>")
     style = "body{font-family:sans-serif;max-width:50em;margin:2em auto}code{background:#eee}"
     return f"<!doctype html><meta charset='utf-8'><title>{html.escape(result.assignment)}</title><style>{style}</style>" + "\n".join(parts)
+
+
+def probe_name(probe) -> str:
+    """A probe as feedback names it: its label (hidden: the kind of input), never a hidden input."""
+    label = getattr(probe, "label", "")
+    if probe.hidden:
+        return f"hidden check: {html.escape(label)}" if label else "hidden check"
+    return html.escape(label) if label and label != probe.expr else f"<code>{html.escape(probe.expr)}</code>"
 
 
 def summary(results) -> str:
@@ -75,6 +83,9 @@ def summary(results) -> str:
     scored = [r.score / r.max_score for r in results if r.max_score]
     lines = ["status    count", *(f"{s:<9} {n:>5}" for s, n in sorted(counts.items()))]
     lines.append(f"mean score: {100 * sum(scored) / len(scored):.1f}% over {len(results)} submissions")
+    flagged = [r for r in results if getattr(r, "review", "")]
+    if flagged:  # the instructor should look at these notebooks
+        lines.append(f"{flagged[0].review}: " + ", ".join(f"{r.student}/{r.assignment}" for r in flagged))
     slowest = sorted(results, key=lambda r: -r.seconds)[:3]
     lines.append("slowest: " + ", ".join(f"{r.student}/{r.assignment} {r.seconds:.1f}s" for r in slowest))
     return "\n".join(lines)

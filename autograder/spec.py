@@ -368,11 +368,11 @@ class Probe:
         return self.cases(rng)[0]
 
     def title(self) -> str:
-        """What feedback calls this probe: its label, or a readable stand-in (never raw code for a hidden one)."""
+        """What feedback calls this probe: its label, or a readable stand-in (nothing for an unlabelled hidden one)."""
         if self.label:
             return self.label
         if self.hidden:
-            return "an input drawn at grading time"
+            return ""  # feedback says "hidden check"; never the expression, which holds the input
         if len(self.expr) <= 60 and "lambda" not in self.expr and "{" not in self.expr:
             return self.expr
         return "a check on your " + _first_name(self.expr)

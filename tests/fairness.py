@@ -16,10 +16,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import plain, reference, secret, spec
+from autograder import execute, plain, reference, secret, spec
 from autograder.decide import ItemResult, decide_item
 
 ROOT = Path(__file__).resolve().parents[1]
+HARNESS = "_autograder_inprocess"  # the probe harness's name in the namespace, as in the kernel
 
 
 def grade_variant(assignment: str, replacements: dict[str, str] | None = None, seed: int = 0,
@@ -29,7 +30,8 @@ def grade_variant(assignment: str, replacements: dict[str, str] | None = None, s
     replacements = dict(replacements or {})
     the_spec = spec.load(assignment)
     plan = spec.hidden_plan(the_spec, secret.for_seed(seed))
-    ns: dict = {"__name__": "__main__"}
+    ns: dict = {"__name__": "__main__", HARNESS: {}}
+    exec(execute.HARNESS_SOURCE, ns[HARNESS])  # noqa: S102 - as the grader defines it in the kernel, before any cell
     with plain.FixedDefaults():  # whatever the variant changes globally is undone for the next one
         return _grade_cells(assignment, the_spec, plan, replacements, prelude, blank, ns)
 
@@ -47,7 +49,7 @@ def _grade_cells(assignment, the_spec, plan, replacements, prelude, blank, ns) -
             if reference.is_check_cell(cell):
                 item = the_spec.item(grade_id)
                 probes = plan[item.id]
-                observed = json.loads(plain.probe([p.expr for p in probes], ns))
+                observed = json.loads(eval(f"{HARNESS}['probe']({[p.expr for p in probes]!r}, globals())", ns))  # noqa: S307
                 refs = reference.expected_values(assignment, ROOT, probes)
                 results[item.id] = decide_item(item, probes, observed, refs)
                 continue
