@@ -147,6 +147,7 @@ class ProbingClient(NotebookClient):
             await self.async_execute_cell(cell, index)
             if index in self.cells_awaiting_output and self.timed_out_cells == timed_out_before:
                 cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text=OUTPUT_LOST))
+                await self.reconnect_iopub()
             if self.timed_out_cells > timed_out_before:
                 cell.outputs.append(nbformat.v4.new_output("error", **self.error_on_timeout))
                 if not await self.responds(RESPONSIVE_TIMEOUT):
@@ -173,6 +174,24 @@ class ProbingClient(NotebookClient):
         self.cells_awaiting_output.add(cell_index)
         await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
         self.cells_awaiting_output.discard(cell_index)  # the kernel's "idle" arrived: nothing was dropped on the way
+
+    async def reconnect_iopub(self, timeout: float = 10) -> None:
+        """A fresh output channel: zmq closes a connection that brought an oversized message for good.
+
+        Returns once the new channel carries messages (a subscription takes a moment to reach the kernel)."""
+        lost, self.kc._iopub_channel = self.kc._iopub_channel, None
+        if lost is not None:
+            lost.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg_id = self.kc.kernel_info()  # its "busy"/"idle" on the new channel says the channel is live
+            try:
+                while True:
+                    msg = await self.kc.iopub_channel.get_msg(timeout=0.5)
+                    if msg["parent_header"].get("msg_id") == msg_id:
+                        return
+            except Exception:  # noqa: BLE001 - queue.Empty: not yet subscribed, ask again
+                continue
 
     async def _async_handle_timeout(self, timeout: int, cell=None):
         # nbclient's timeout reply never reaches the cell's outputs: count timeouts here instead
