@@ -7,11 +7,7 @@ import sys
 from pathlib import Path
 
 from . import course
-
-# The LMS file-name convention (Canvas: <login>_<ids>_<file>); kept here so --help needs no heavy imports.
-DEFAULT_ID_PATTERN = r"^(?P<student>[A-Za-z0-9][A-Za-z0-9.@+-]*)_"
-# Moodle's folder per student: "<Full Name>_<participant number>_assignsubmission_<plugin>_".
-DEFAULT_FOLDER_PATTERN = r"^.*_(?P<student>\d+)_assign(?:submission|feedback)_[A-Za-z]+_?$"
+from .ids import DEFAULT_FOLDER_PATTERN, DEFAULT_ID_PATTERN
 
 
 def cmd_generate(args) -> int:

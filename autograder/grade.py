@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import logging
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +20,11 @@ from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
 from .executors import Executor, LocalExecutor
+from .ids import STUDENT_ID
 from .sanitize import InvalidSubmission, sanitize
 from .untrusted import INVALID
 
 LOG = logging.getLogger(__name__)
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 STATUS_ORDER = ["ok", "timeout", "error", "crashed", "invalid", "missing"]  # later = worse
 
 
