@@ -75,6 +75,7 @@ def cmd_collect(args) -> int:
 
 def cmd_feedback(args) -> int:
     from . import report, results
+    from .grade import autograded_notebooks
 
     root = course.require_root()
     graded = root / "autograded"
@@ -86,7 +87,8 @@ def cmd_feedback(args) -> int:
     for student in students:
         target = Path(args.out) / "feedback" / student / f"{args.assignment}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(report.feedback_html(results.load(root, student, args.assignment)), encoding="utf-8")
+        shown = autograded_notebooks(root, student, args.assignment)
+        target.write_text(report.feedback_html(results.load(root, student, args.assignment), shown), encoding="utf-8")
         print(f"wrote {target}")
     return 0
 

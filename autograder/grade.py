@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, inert, integrity, record, reference, report, secret, spec
+from . import course, inert, record, reference, report, secret, spec
 from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
@@ -39,7 +39,7 @@ class StudentResult:
     notes: list[str] = field(default_factory=list)
     detail: str = ""
     seconds: float = 0.0
-    review: str = ""  # why the instructor should look at this notebook (integrity.REVIEW), or empty
+    review: str = ""  # for the instructor only, never in feedback: integrity.REVIEW and what was seen
 
     def worsen(self, status: str, detail: str) -> None:
         if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
@@ -142,12 +142,8 @@ def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
     result.seconds += outcome.seconds
     if outcome.status != "ok":
         result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
-    if outcome.review:  # the scores stand (they come from secret inputs); a person should look
-        result.review = integrity.REVIEW
-        result.notes.append(f"{task.notebook}: {outcome.review}")
-    if outcome.review:  # the scores stand (they come from secret inputs); a person should look
-        result.review = integrity.REVIEW
-        result.notes.append(f"{task.notebook}: {outcome.review}")
+    if outcome.review:  # the scores stand (they come from secret inputs); the instructor should look
+        result.review = "; ".join(r for r in (result.review, f"{outcome.review} in {task.notebook}") if r)
     try:
         decided = [decide_notebook_item(run, task, item, outcome, root) for item in run.by_notebook[task.notebook]]
     except Exception as error:  # noqa: BLE001 - one notebook's data must never end the batch
@@ -187,7 +183,8 @@ def finish(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:
             decided = [i for i in result.items if i.id in {it.id for it in items}]
             if decided:
                 record.record(db_url, run.assignment, student, Path(nb_name).stem, decided)
-        write_feedback(out / "feedback" / student / f"{run.assignment}.html", result)
+        shown = autograded_notebooks(root, student, run.assignment) if result.items else []  # never a stale copy
+        write_feedback(out / "feedback" / student / f"{run.assignment}.html", result, shown)
         results_store.save(root, result)
 
 
@@ -264,6 +261,19 @@ def save_autograded(path: Path, nb_json: str) -> None:
     path.write_text(inert.inert_notebook_json(nb_json), encoding="utf-8")
 
 
-def write_feedback(path: Path, result: StudentResult) -> None:
+def write_feedback(path: Path, result: StudentResult, notebooks: list | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.feedback_html(result), encoding="utf-8")
+    path.write_text(report.feedback_html(result, notebooks), encoding="utf-8")
+
+
+def autograded_notebooks(root: Path, student: str, assignment: str) -> list:
+    """(name, notebook) of each executed notebook kept in autograded/, for the feedback page."""
+    found = []
+    for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            found.append((path.name, nbformat.read(path, as_version=4)))
+        except Exception:  # noqa: BLE001 - the summary is still worth writing
+            continue
+    return found

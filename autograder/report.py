@@ -8,6 +8,10 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from .integrity import REVIEW
+from .notebook_html import CSP, NotebookRenderer, check_ids
+from .notebook_html import STYLE as NOTEBOOK_STYLE
+
 CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds", "notes", "review"]
 
 
@@ -46,25 +50,40 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def feedback_html(result) -> str:
-    """Each item's result and hints; hidden probes are named as such, with no inputs or answers."""
+def feedback_html(result, notebooks: list | None = None) -> str:
+    """Each item's result and hints, then the student's executed notebooks (``(name, notebook)``
+    pairs) with each verdict at its check cell; hidden probes are named, with no inputs or answers."""
     parts = [f"<h1>{html.escape(result.assignment)}: feedback for {html.escape(result.student)}</h1>",
              f"<p><b>Score: {result.score:g} / {result.max_score:g}</b> (status: {html.escape(result.status)})</p>"]
     if result.detail:
         parts.append(f"<p>{html.escape(result.detail)}</p>")
     if result.notes:
         parts.append("<p>Changes made before grading:</p><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
-    for item in result.items:
-        mark = "✔" if item.passed else "✘"
-        parts.append(f"<h2>{mark} {html.escape(item.id)} {html.escape(item.title)}: {item.score:g} / {item.points:g}</h2><ul>")
-        for probe in item.probes:
-            what = probe_name(probe)
-            verdict = "passed" if probe.passed else html.escape(probe.message)
-            hint = f"<br><em>Hint: {html.escape(probe.hint)}</em>" if probe.hint else ""
-            parts.append(f"<li>{what}: {verdict}{hint}</li>")
-        parts.append("</ul>")
-    style = "body{font-family:sans-serif;max-width:50em;margin:2em auto}code{background:#eee}"
-    return f"<!doctype html><meta charset='utf-8'><title>{html.escape(result.assignment)}</title><style>{style}</style>" + "\n".join(parts)
+    at_cells = {gid for _, nb in notebooks or [] for gid in check_ids(nb)}
+    # Items whose check cell is shown below get one summary line here and their details there.
+    parts.append("<ul>" + "".join(f"<li>{item_line(item)}</li>" for item in result.items if item.id in at_cells) + "</ul>")
+    parts += [item_html(item, "h2") for item in result.items if item.id not in at_cells]
+    renderer = NotebookRenderer({item.id: item_html(item, "h3") for item in result.items})
+    for name, nb in notebooks or []:
+        parts.append(f"<h2>Your notebook: {html.escape(name)}</h2>{renderer.render(nb)}")
+    style = "body{font-family:sans-serif;max-width:50em;margin:2em auto}code{background:#eee}" + NOTEBOOK_STYLE
+    return (f"<!doctype html><meta charset='utf-8'><meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+            f"<title>{html.escape(result.assignment)}</title><style>{style}</style>" + "\n".join(parts))
+
+
+def item_line(item) -> str:
+    mark = "✔" if item.passed else "✘"
+    return f"{mark} {html.escape(item.id)} {html.escape(item.title)}: {item.score:g} / {item.points:g}"
+
+
+def item_html(item, heading: str) -> str:
+    """One item's score and the verdict of each of its probes."""
+    parts = [f"<{heading}>{item_line(item)}</{heading}><ul>"]
+    for probe in item.probes:
+        verdict = "passed" if probe.passed else html.escape(probe.message)
+        hint = f"<br><em>Hint: {html.escape(probe.hint)}</em>" if probe.hint else ""
+        parts.append(f"<li>{probe_name(probe)}: {verdict}{hint}</li>")
+    return "".join(parts) + "</ul>"
 
 
 def probe_name(probe) -> str:
@@ -85,7 +104,7 @@ def summary(results) -> str:
     lines.append(f"mean score: {100 * sum(scored) / len(scored):.1f}% over {len(results)} submissions")
     flagged = [r for r in results if getattr(r, "review", "")]
     if flagged:  # the instructor should look at these notebooks
-        lines.append(f"{flagged[0].review}: " + ", ".join(f"{r.student}/{r.assignment}" for r in flagged))
+        lines.append(f"{REVIEW}: " + ", ".join(f"{r.student}/{r.assignment}" for r in flagged))
     slowest = sorted(results, key=lambda r: -r.seconds)[:3]
     lines.append("slowest: " + ", ".join(f"{r.student}/{r.assignment} {r.seconds:.1f}s" for r in slowest))
     return "\n".join(lines)

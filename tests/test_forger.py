@@ -134,24 +134,25 @@ def graded(tmp_path_factory):
                     executor=pool)
     with open(base / "out" / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(f)}
-    return {(r.student, r.assignment): r for r in results}, rows
+    return {(r.student, r.assignment): r for r in results}, rows, base
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", E2E_ASSIGNMENTS)
 def test_forger_in_the_kernel_earns_little_and_is_flagged(graded, assignment):
-    results, rows = graded
+    results, rows, base = graded
     forger = results[("forger", assignment)]
     assert forger.status == "ok"
     assert forger.score <= FORGED_SHARE * forger.max_score
     assert any(p.passed for item in forger.items for p in item.probes if not p.hidden)  # the forgery did run
-    assert rows[("forger", assignment)]["review"] == "review: probe harness tampered"
+    assert rows[("forger", assignment)]["review"].startswith("review: probe harness tampered")
+    assert "tampered" not in (base / "out" / "feedback" / "forger" / f"{assignment}.html").read_text()  # for the instructor only
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", E2E_ASSIGNMENTS)
 def test_honest_notebook_is_never_flagged(graded, assignment):
-    results, rows = graded
+    results, rows, _ = graded
     honest = results[("honest", assignment)]
     assert honest.score == honest.max_score
     assert honest.review == "" and rows[("honest", assignment)]["review"] == ""
