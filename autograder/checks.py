@@ -56,7 +56,7 @@ class Checker:
 
 
 def hidden_probes(item: spec.Item, rng: random.Random) -> list[spec.Probe]:
-    return [p.instantiate(rng) for p in item.probes if p.hidden]
+    return [case for p in item.probes if p.hidden for case in p.cases(rng)]
 
 
 def reference_values(assignment: str, probes: list[spec.Probe]) -> list:
@@ -71,12 +71,19 @@ def reference_values(assignment: str, probes: list[spec.Probe]) -> list:
     return reference.expected_values(assignment, root, probes)
 
 
+def shown_name(probe) -> str:
+    """A probe's label (a hidden one's says only which kind of input), else its expression."""
+    if probe.hidden:
+        return f"a hidden check ({probe.label})" if probe.label else "a hidden check"
+    return probe.label or probe.expr
+
+
 def format_text(result: ItemResult) -> str:
     mark = "✔" if result.passed else "✘"
     lines = [f"{mark} {result.id}: {result.score:g}/{result.points:g} points"]
     for probe in result.probes:
         if not probe.passed:
-            where = "a hidden check" if probe.hidden else probe.expr
+            where = shown_name(probe)
             lines.append(f"  - {where}: {probe.message}")
             if probe.hint:
                 lines.append(f"    hint: {probe.hint}")
@@ -86,7 +93,7 @@ def format_text(result: ItemResult) -> str:
 def format_html(result: ItemResult, hidden_skipped: bool = False) -> str:
     colour = "#1a7f37" if result.passed else "#cf222e"
     rows = "".join(
-        f"<li><code>{html.escape('hidden check' if p.hidden else p.expr)}</code>: {html.escape(p.message)}"
+        f"<li><code>{html.escape(shown_name(p))}</code>: {html.escape(p.message)}"
         + (f"<br><em>Hint: {html.escape(p.hint)}</em>" if p.hint else "") + "</li>"
         for p in result.probes if not p.passed
     )

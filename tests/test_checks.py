@@ -13,7 +13,7 @@ def test_check_passes_on_a_correct_namespace():
     y.backward()
     assert Checker("ex01")("q3_backward", namespace={"x": x, "y": y}) is None  # a check cell shows feedback only
     result = Checker("ex01").run("q3_backward", {"x": x, "y": y})
-    assert result.passed and result.score == 2
+    assert result.passed and result.score == result.points
 
 
 def test_check_fails_with_a_readable_hint_and_no_traceback():
