@@ -188,6 +188,25 @@ def test_every_writable_place_is_fresh_and_capped(worker):
         assert f"size={LIMITS.file_size // 1024}k" in mounts[root] and "uid=" in mounts[root], mounts[root]
 
 
+UNCOVER = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+uid = os.getuid()
+assert libc.unshare(0x10000000 | 0x00020000) == 0  # a user and mount namespace of its own, with all capabilities in it
+open('/proc/self/setgroups', 'w').write('deny'); open('/proc/self/uid_map', 'w').write(f'{uid} {uid} 1')
+for folder in ('/tmp', '/dev/shm', '/home/student'):
+    print(folder, 'unmounted' if libc.umount2(folder.encode(), 2) == 0 else 'refused')
+"""
+
+
+@needs_sandbox
+@pytest.mark.slow
+def test_a_kernel_cannot_uncover_what_lies_under_its_fresh_mounts(worker):
+    outcome, text = worker(f"import subprocess, sys\nprint(subprocess.run([sys.executable, '-c', {UNCOVER!r}], capture_output=True, text=True).stdout)")
+    assert outcome.status == "ok", outcome.detail
+    assert text.count("refused") == 3 and "unmounted" not in text, text
+
+
 @needs_sandbox
 @pytest.mark.slow
 def test_the_link_folder_is_a_capped_root_tmpfs_with_a_fresh_subfolder_per_kernel(worker):
@@ -294,3 +313,26 @@ def test_output_limit_keeps_each_output_and_the_notebook_under_their_caps_with_o
     assert image["output_type"] == "stream" and "j" not in image["text"].split("[")[0] and "not kept" in image["text"]
     kept = sum(out["text"].count(letter) for out, letter in [(small, "q"), (cut, "x"), (other, "w"), (late, "v")])
     assert kept <= 3000
+
+
+def run_warm_or_kill_the_worker(task: Task, limits: Limits, run_dir: str) -> Outcome:
+    if task.student == "killer":
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would, with the worker's fork server in it
+    return executors.run_warm(task, limits, run_dir)
+
+
+@needs_sandbox
+@pytest.mark.slow
+def test_warm_sandboxed_workers_survive_a_lost_worker_and_leave_no_mount_behind():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('graded', 6 * 7)")])
+    students = ["a", "killer", "b", "c"]
+    tasks = [Task(s, "ex", "nb.ipynb", nbformat.writes(nb), {}, 20, 120) for s in students]
+    executor = executors.WarmSandboxExecutor(2, LIMITS, run_task=run_warm_or_kill_the_worker)
+    executor.start()
+    run_dir = executor.run_dir
+    results = {task.student: outcome for task, outcome in executor.map(tasks)}
+    assert results["killer"].status == "error" and "died twice" in results["killer"].detail
+    for student in ("a", "b", "c"):
+        assert results[student].status == "ok", results[student].detail
+        assert "graded 42" in outputs_text(results[student].nb_json)
+    assert run_dir not in Path("/proc/self/mountinfo").read_text() and not Path(run_dir).exists()
