@@ -15,8 +15,6 @@ CORRECT = {
         "def cross_entropy_by_hand(logits, targets):\n    lp = log_softmax_stable(logits.double())\n"
         "    return -lp.gather(1, targets[:, None]).squeeze(1).mean()\n"
         "def ce_grad(logits, targets):\n    p = torch.softmax(logits, 1).clone()\n    p[torch.arange(len(targets)), targets] -= 1\n    return p / logits.shape[0]")},
-    "bce with the max/log1p formula": {"q3_answer": (
-        "def bce_with_logits(z, y):\n    return (z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))).mean()")},
     "bce with logsigmoid": {"q3_answer": "def bce_with_logits(z, y):\n    return -(y * F.logsigmoid(z) + (1 - y) * F.logsigmoid(-z)).mean()"},
     "bag of words with Counter, float64": {"q4_answer": (
         "from collections import Counter\ndef bow_vector(sentence):\n    v = torch.zeros(len(vocab), dtype=torch.float64)\n"
@@ -35,7 +33,24 @@ WRONG = {
     "gradient with the wrong sign": ({"q2_answer": (
         "def cross_entropy_by_hand(logits, targets):\n    return -log_softmax_stable(logits)[torch.arange(len(targets)), targets].mean()\n"
         "def ce_grad(logits, targets):\n    return (F.one_hot(targets, logits.shape[1]) - torch.softmax(logits, 1)) / len(targets)")}, "q2_cross_entropy", "not onehot"),
+    "F.one_hot without num_classes": ({"q2_answer": (
+        "def cross_entropy_by_hand(logits, targets):\n    return -log_softmax_stable(logits)[torch.arange(len(targets)), targets].mean()\n"
+        "def ce_grad(logits, targets):\n    return (torch.softmax(logits, 1) - F.one_hot(targets)) / len(targets)")}, "q2_cross_entropy", "num_classes"),
+    "ce_grad is autograd_ce_grad": ({"q2_answer": (
+        "def cross_entropy_by_hand(logits, targets):\n    return -log_softmax_stable(logits)[torch.arange(len(targets)), targets].mean()\n"
+        "ce_grad = autograd_ce_grad")}, "q2_cross_entropy", "called autograd"),
+    "log_softmax from the library": ({"q1_answer": BASE_Q1 + "def log_softmax_stable(z):\n    return torch.log_softmax(z, dim=-1)"},
+                                     "q1_log_softmax", "library function"),
+    "cross-entropy from the library": ({"q2_answer": (
+        "def cross_entropy_by_hand(logits, targets):\n    return F.cross_entropy(logits, targets)\n"
+        "def ce_grad(logits, targets):\n    return (torch.softmax(logits, 1) - F.one_hot(targets, logits.shape[1])) / len(targets)")},
+        "q2_cross_entropy", "library function"),
+    "bce from the library": ({"q3_answer": "def bce_with_logits(z, y):\n    return F.binary_cross_entropy_with_logits(z, y)"},
+                             "q3_bce_logits", "library function"),
     "sigmoid then BCE": ({"q3_answer": "def bce_with_logits(z, y):\n    return F.binary_cross_entropy(torch.sigmoid(z), y)"}, "q3_bce_logits", "softplus"),
+    # Right values, but autograd takes one side's slope at the kinks of max and |z|: the gradient at a logit of 0 is wrong.
+    "bce with the max/log1p formula": ({"q3_answer": (
+        "def bce_with_logits(z, y):\n    return (z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))).mean()")}, "q3_bce_logits", "kink"),
     "naive log(1 + exp)": ({"q3_answer": "def bce_with_logits(z, y):\n    return (y * torch.log(1 + torch.exp(-z)) + (1 - y) * torch.log(1 + torch.exp(z))).mean()"}, "q3_bce_logits", "overflow"),
     "no lowercasing": ({"q4_answer": (
         "def bow_vector(sentence):\n    v = torch.zeros(len(vocab))\n    for w in sentence.split():\n        if w in vocab:\n            v[vocab[w]] += 1\n    return v\n"
