@@ -7,6 +7,8 @@ hostile notebook is a small edit of the committed ex01 solution or exercise (tes
 from __future__ import annotations
 
 import csv
+import json
+import logging
 import os
 import re
 import signal
@@ -32,6 +34,7 @@ SEED = 20240611
 CELL_TIMEOUT = 20  # generous: import torch on a loaded 2-core machine takes several seconds
 NOTEBOOK_TIMEOUT = 150  # above the cells' timeouts added up: the per-cell path is tested in the batch
 MAX = spec.load(ASSIGNMENT).max_score
+POINTS = {item.id: item.points for item in spec.load(ASSIGNMENT).items}
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -80,6 +83,25 @@ def _all_tampering(nb):
     S.cell(nb, "q3_backward").source = "print('q3_backward: all tests passed')"
 
 
+# A plain answer that no float can hold: it used to end the whole batch with an OverflowError.
+HUGE_NUMBER = "def derivative_at(f, x0):\n    return 10 ** 400"
+# Outputs that would run in the instructor's browser if formgrader rendered them as they are.
+ACTIVE_OUTPUT = """\
+from IPython.display import HTML, Javascript, SVG, Markdown, display
+display(HTML("<script>document.title = 'pwned'</script><img src=x onerror=\\"document.title = 'pwned'\\">"))
+display(Javascript("document.title = 'pwned'"))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'))
+display(Markdown("[click](javascript:alert(1))"))
+print("plain text stays")
+"""
+ACTIVE_MARKDOWN = "<script>document.title = 'pwned'</script> [click](javascript:alert(1))"
+
+
+def _with_markdown(nb, source):
+    nb.cells.append(nbformat.v4.new_markdown_cell(source))
+    return nb
+
+
 def hostile_notebooks() -> dict:
     """student id -> notebook (or a str marker for file-level tricks)."""
     sol, blank = S.solution(), S.blank()
@@ -96,6 +118,8 @@ def hostile_notebooks() -> dict:
         "exits": S.insert_after(sol, "q1_tensors", S.EXIT),
         "swallows_interrupt": S.insert_after(sol, "q1_tensors", S.SWALLOW_INTERRUPT),
         "noisy": S.insert_after(sol, "setup", S.NOISY),
+        "huge_number": S.replace_source(sol, "q4_answer", HUGE_NUMBER),
+        "active_output": _with_markdown(S.insert_after(sol, "setup", ACTIVE_OUTPUT), ACTIVE_MARKDOWN),
         "leak_error": S.replace_source(sol, "q4_answer", S.LEAK_BY_ERROR),
         "leak_value": S.replace_source(sol, "q4_answer", S.LEAK_BY_VALUE),
         "check_pass": S.replace_source(sol, "q1_tensors", "pass"),
@@ -159,6 +183,17 @@ def spare_course(tmp_path_factory):
     return course_copy(tmp_path_factory.mktemp("spare"))
 
 
+class LogLines(logging.Handler):
+    """The grader's log lines, kept for the tests to read."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
@@ -169,11 +204,16 @@ def batch(tmp_path_factory):
     target_before = (base / "symlink-target.ipynb").read_bytes()
     started = time.perf_counter()
     pool, sandboxed = executor()
-    results = grade(ASSIGNMENT, subs, out, root=root, db_url=db_url, seed=SEED, progress=False, executor=pool,
-                    cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT)
+    log = LogLines()
+    logging.getLogger("autograder").addHandler(log)
+    try:
+        results = grade(ASSIGNMENT, subs, out, root=root, db_url=db_url, seed=SEED, progress=False, executor=pool,
+                        cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT)
+    finally:
+        logging.getLogger("autograder").removeHandler(log)
     seconds = time.perf_counter() - started
     return {"base": base, "root": root, "db_url": db_url, "subs": subs, "out": out, "seconds": seconds, "sandboxed": sandboxed,
-            "results": {r.student: r for r in results}, "target_before": target_before,
+            "results": {r.student: r for r in results}, "target_before": target_before, "log": log.lines,
             "csv": {row["student_id"]: row for row in csv.DictReader(open(out / "grades.csv", encoding="utf-8"))}}
 
 
@@ -228,8 +268,10 @@ def test_late_interceptor_keeps_only_earlier_answers(batch):
     # Answers before the interceptor count; the answer it turned into `pass` does not, and no check passes by itself.
     r = result(batch, "interceptor_late")
     by_id = {i.id: i.score for i in r.items}
-    assert by_id["q4_derivative_at"] == 0.0
-    assert r.score == MAX - spec.load(ASSIGNMENT).item("q4_derivative_at").points
+    ids = [item.id for item in spec.load(ASSIGNMENT).items]
+    after = ids[ids.index("q3_backward") + 1:]  # every answer below the interceptor
+    assert [by_id[i] for i in after] == [0.0] * len(after)
+    assert r.score == pytest.approx(sum(POINTS[i] for i in ids if i not in after))
 
 
 def test_printed_grader_output_is_not_read(batch):
@@ -266,14 +308,14 @@ def test_os_exit_is_a_crash_and_says_so(batch):
     r = result(batch, "exits")
     assert r.status == "crashed" and "kernel died" in r.detail
     by_id = {i.id: i.score for i in r.items}
-    assert by_id["q1_tensors"] == 3.0  # answered before the exit
+    assert by_id["q1_tensors"] == POINTS["q1_tensors"]  # answered before the exit
     assert by_id["q4_derivative_at"] == 0.0
 
 
 def test_swallowed_interrupt_is_a_timeout(batch):
     r = result(batch, "swallows_interrupt")
     assert r.status == "timeout", (r.status, r.detail)
-    assert {i.id: i.score for i in r.items}["q1_tensors"] == 3.0
+    assert {i.id: i.score for i in r.items}["q1_tensors"] == POINTS["q1_tensors"]
 
 
 def test_notebook_timeout_is_a_timeout_not_a_crash(spare_course, tmp_path):
@@ -284,7 +326,7 @@ def test_notebook_timeout_is_a_timeout_not_a_crash(spare_course, tmp_path):
     # (A notebook deadline used to show as "crashed": asyncio.wait_for cancelled nbclient's execute_cell,
     # which turns any CancelledError into DeadKernelError.)
     assert r.status == "timeout" and "longer than 20 s" in r.detail, (r.status, r.detail)
-    assert {i.id: i.score for i in r.items}["q1_tensors"] == 3.0
+    assert {i.id: i.score for i in r.items}["q1_tensors"] == POINTS["q1_tensors"]
 
 
 def test_warnings_and_anomaly_mode_do_not_cost_points(batch):
@@ -344,6 +386,33 @@ def test_invalid_json_is_invalid(batch):
 def test_missing_notebook_is_missing(batch):
     r = result(batch, "absent")
     assert r.status == "missing" and "ex01.ipynb" in r.detail
+
+
+def test_a_number_no_float_holds_fails_its_probes_only_and_names_the_student(batch):
+    r = result(batch, "huge_number")
+    assert r.status == "ok", (r.status, r.detail)
+    by_id = {i.id: i.score for i in r.items}
+    assert by_id["q4_derivative_at"] < spec.load(ASSIGNMENT).item("q4_derivative_at").points
+    assert r.score == pytest.approx(MAX - spec.load(ASSIGNMENT).item("q4_derivative_at").points + by_id["q4_derivative_at"])
+    assert batch["csv"]["huge_number"]["status"] == "ok"
+    assert any("huge_number/ex01/ex01.ipynb" in line and "too large for a float" in line for line in batch["log"]), batch["log"]
+
+
+def test_active_outputs_reach_autograded_inert_and_the_grade_is_kept(batch):
+    r = result(batch, "active_output")
+    assert (r.status, r.score) == ("ok", MAX), r.items
+    path = batch["root"] / "autograded" / "active_output" / ASSIGNMENT / "ex01.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    mimes = {m for c in nb.cells for o in c.get("outputs", []) for m in o.get("data", {})}
+    assert mimes <= {"text/plain", "image/png", "image/jpeg", "image/gif", "image/svg+xml"}, mimes
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    for active in ("<script", "onerror", "onload", "javascript:"):
+        assert active not in outputs, active
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune  # what formgrader's pages use
+
+    page = markdown2html_mistune(nb.cells[-1].source)
+    assert "<script" not in page and 'href="javascript:' not in page, page
+    assert "plain text stays" in autograded_outputs(batch, "active_output")
 
 
 def test_a_failed_notebook_never_shows_a_silent_zero(batch):
