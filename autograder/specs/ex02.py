@@ -106,9 +106,9 @@ SPEC = Assignment(
                   Reference(), hidden=True, draw=_reverse_case, label="x unchanged after the call, on another shape"),
             Probe("reverse_along({x}, {dim})", Reference(), hidden=True, weight=2, draw=_reverse_edge_cases),
             Probe("reverse_along(torch.arange({n}, dtype=torch.float64).reshape({shape}) * {s}, {dim})", Reference(),
-                  hidden=True, draw=_reverse_case),
+                  hidden=True, draw=_reverse_case, label="a tensor of another shape and dim"),
             Probe("reverse_along(torch.arange({n}, dtype=torch.float64).reshape({shape}) * {s}, {dim})", Reference(),
-                  hidden=True, draw=_reverse_case),
+                  hidden=True, draw=_reverse_case, label="a tensor of another shape and dim"),
         )),
         Item("q5_shared", points=6, title="Sharing memory with NumPy", probes=(
             Probe('shared_tensor(__import__("numpy").arange(4.0))', label="shared_tensor of a float64 array", expect=AllOf((Tensor(dtype="float64", shape=(4,)), Close(L([0.0, 1, 2, 3])))), hints=(
