@@ -104,6 +104,9 @@ SPEC = Assignment(
             )),
             Probe(DECADES, Reference(rtol=0, atol=1.01), hidden=True, draw=_best_h_case, label="another function, point and dtype"),
             Probe(DECADES, Reference(rtol=0, atol=1.01), hidden=True, draw=_best_h_case, label="another function, point and dtype"),
+            Probe("isinstance(best_h(torch.sin, 1.0, torch.float64), float)", Equal(True), label="best_h returns a Python float", hints=(
+                Hint(Equal(False), "best_h must return a Python float, one of the numbers in H_GRID (float(h) or h.item() for a tensor)."),
+            )),
         )),
         Item("q4_fd_gradient", points=4.25, title="fd_gradient(f, x, h) for a vector x", probes=(
             Probe(f"fd_gradient(lambda t: (t ** 2).sum(), torch.tensor([1., 2., 3.], {F64}), 1e-4)",

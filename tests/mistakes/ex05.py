@@ -19,6 +19,9 @@ MISTAKES = [
             "exact derivative", "autograd instead of the quotient"),
     Mistake("q3_best_h", {"q3_answer": GRID_SEARCH.replace("f(xd - h)) / (2 * h)", "f(xd)) / h")}, "forward", "forward differences"),
     Mistake("q3_best_h", {"q3_answer": GRID_SEARCH.replace("xd = torch.tensor(x, dtype=dtype)", "xd = torch.tensor(x, dtype=torch.float64)")}, "float32", "the dtype ignored"),
+    Mistake("q3_best_h", {"q3_answer": GRID_SEARCH.replace("    return min(H_GRID, key=lambda h: abs(float((f(xd + h) - f(xd - h)) / (2 * h)) - exact))",
+                                                           "    hs = torch.tensor(H_GRID, dtype=dtype)\n    errors = ((f(xd + hs) - f(xd - hs)) / (2 * hs) - exact).abs()\n"
+                                                           "    return hs[errors.argmin()]")}, "Python float", "a tensor returned"),
     Mistake("q4_fd_gradient", {"q4_answer": "def fd_gradient(f, x, h):\n    g = torch.zeros_like(x)\n    for i in range(len(x)):\n        x[i] += h\n        fp = f(x)\n"
                                             "        x[i] -= 2 * h\n        g[i] = (fp - f(x)) / (2 * h)\n    return g"}, "changed x", "x shifted in place"),
     Mistake("q4_fd_gradient", {"q4_answer": "def fd_gradient(f, x, h):\n    E = torch.eye(len(x), dtype=x.dtype) * h\n    return torch.stack([(f(x + e) - f(x - e)) / h for e in E])"},
