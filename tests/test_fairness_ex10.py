@@ -45,6 +45,18 @@ WRONG = {
         "w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\ntry:\n    w.mul_(2)\nexcept RuntimeError as e:\n    leaf_error = e\n"
         "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x.exp()\ny.add_(1)\ntry:\n    y.sum().backward()\nexcept RuntimeError as e:\n    saved_error = e\n"
         "w_doubled = torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2")}, "q6_inplace", "torch.no_grad()"),
+    "Hypot.apply is torch.hypot": ({"q1_answer": "class Hypot(torch.autograd.Function):\n    pass\nHypot.apply = torch.hypot"},
+                                   "q1_custom_function", "HypotBackward0"),
+    "second derivative by central differences in float64": ({"q2_answer": (
+        "def second_derivative(f, x0):\n    h = 1e-4\n    t = lambda s: f(torch.tensor(s, dtype=torch.float64)).item()\n"
+        "    return (t(x0 + h) - 2 * t(x0) + t(x0 - h)) / h**2")}, "q2_second_derivative", "finite difference"),
+    "hvp that builds the Hessian": ({"q3_answer": (
+        "def hvp(f, x, v):\n    return torch.autograd.functional.hessian(f, x) @ v")}, "q3_hvp", "builds the Hessian"),
+    "jvp through reverse mode": ({"q5_answer": "def jvp_of(f, x, v):\n    return f(x), torch.func.jacrev(f)(x) @ v"}, "q5_jvp", "reverse mode"),
+    "w_doubled created doubled, never changed in place": ({"q6_answer": (
+        "w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\ntry:\n    w.mul_(2)\nexcept RuntimeError as e:\n    leaf_error = e\n"
+        "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x.exp()\ny.add_(1)\ntry:\n    y.sum().backward()\nexcept RuntimeError as e:\n    saved_error = e\n"
+        "w_doubled = torch.tensor([2.0, 4.0, 6.0], requires_grad=True)")}, "q6_inplace", "version counter"),
     "wrong exception kept": ({"q6_answer": (
         "leaf_error = ValueError('in-place')\nsaved_error = RuntimeError('something else')\n"
         "w_doubled = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\nwith torch.no_grad():\n    w_doubled.mul_(2)")}, "q6_inplace", "RuntimeError"),
