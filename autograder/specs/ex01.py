@@ -31,10 +31,14 @@ def _tanh_product(rng):
 
 
 def _edge_functions(rng):
-    """The cases a finite difference or a shortcut gets wrong, and the ones the lecture names."""
+    """The cases a finite difference or a shortcut gets wrong, and the ones the lecture names.
+
+    Where the kink is (x0 = 0) is public, so it is written into the expression as text; the numbers drawn
+    from ``rng`` stay secret.
+    """
     a, x0 = round(rng.uniform(0.5, 2), 3), round(rng.uniform(-2, 2), 3)
     return [
-        {"f": f"lambda t: torch.relu(t) + {a} * t", "x0": 0.0, "_label": "a function with a kink at 0 (relu)"},
+        {"f": f"lambda t: torch.relu(t) + {a} * t", "x0": "0.0", "_label": "a function with a kink at 0 (relu)"},
         {"f": "lambda t: " + NEEDS_GRAD.format(f=f"{a} * t ** 3 - t"), "x0": x0,
          "_label": "an f that only works on a tensor that requires grad"},
         {"f": f"lambda t: t * torch.tensor({a}, dtype=torch.float32) + torch.tensor(1.0, dtype=torch.float32)", "x0": x0,
@@ -52,7 +56,7 @@ def _tangent_function(rng):
 
 def _tangent_edges(rng):
     a = round(rng.uniform(0.5, 2), 3)
-    return [{"f": f"lambda t: torch.relu(t) + {a} * t", "x0": 0.0, "_label": "a function with a kink at 0 (relu)"},
+    return [{"f": f"lambda t: torch.relu(t) + {a} * t", "x0": "0.0", "_label": "a function with a kink at 0 (relu)"},
             {"f": "lambda t: " + NEEDS_GRAD.format(f=f"{a} * t ** 2"), "x0": round(rng.uniform(-2, 2), 3),
              "_label": "an f that only works on a tensor that requires grad"}]
 
