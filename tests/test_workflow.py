@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder import spec
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "ex01"
 BIN = Path(sys.executable).parent
@@ -56,5 +58,5 @@ def test_grade_feedback_and_export_tell_the_status(course_copy):
     autograder("export", "--out", str(course_copy / "export.csv"), course_root=course_copy)
     with open(course_copy / "export.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    assert (rows["alice"]["score"], rows["alice"]["status"]) == ("10.0", "ok")
+    assert (float(rows["alice"]["score"]), rows["alice"]["status"]) == (spec.load("ex01").max_score, "ok")
     assert rows["ghost"]["status"] == "missing"
