@@ -194,9 +194,11 @@ class WarmSandboxExecutor:
             self.pool.shutdown()
             self.pool = None
         if self.run_dir:
-            from .sandbox import unmount_all_under
+            from .forkserver import cgroup_prefix
+            from .sandbox import Cgroup, unmount_all_under
 
-            unmount_all_under(self.run_dir)  # link folders of workers that died before closing them
+            unmount_all_under(self.run_dir)  # link folders and cgroups of workers that died before closing them
+            Cgroup.remove_all(cgroup_prefix(self.run_dir))
             shutil.rmtree(self.run_dir, ignore_errors=True)
             self.run_dir = ""
 

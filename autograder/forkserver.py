@@ -266,6 +266,11 @@ def main() -> None:
 
 # --------------------------------------------------------------------------- on the grader's side
 
+def cgroup_prefix(run_dir: str | None) -> str:
+    """Cgroup names of one grading run's sandboxes start with this, so the run can remove them all at the end."""
+    return f"autograder-{Path(run_dir).name}" if run_dir else "autograder"
+
+
 class ForkServerError(RuntimeError):
     pass
 
@@ -289,7 +294,8 @@ class ForkServer:
         self.lock = threading.Lock()
         argv = bwrap_argv(command, link_dir=str(self.link_dir), uid=self.uid, limits=self.limits)
         # the sum over the sandbox: the server (~0.5 GiB with torch) + one kernel at its limit + its tmpfs
-        self.cgroup = Cgroup.create(self.limits.memory + self.limits.file_size + (1 << 30), self.limits.processes)
+        self.cgroup = Cgroup.create(self.limits.memory + self.limits.file_size + (1 << 30), self.limits.processes,
+                                    prefix=cgroup_prefix(parent_dir))
         if self.cgroup:
             argv = self.cgroup.wrap(argv)
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)

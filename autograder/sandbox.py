@@ -142,8 +142,8 @@ class Cgroup:
         self.dirs = dirs
 
     @classmethod
-    def create(cls, memory: int, processes: int, cores: float = 1.0) -> Cgroup | None:
-        name = f"autograder-{os.getpid()}-{os.urandom(4).hex()}"
+    def create(cls, memory: int, processes: int, cores: float = 1.0, prefix: str = "autograder") -> Cgroup | None:
+        name = f"{prefix}-{os.getpid()}-{os.urandom(4).hex()}"
         made: list[Path] = []
         plan = cls.plan(memory, processes, cores)
         for controller, files in plan.items():
@@ -191,6 +191,19 @@ class Cgroup:
                 folder.rmdir()  # only possible once its processes are gone
             except OSError:
                 pass
+
+    @classmethod
+    def remove_all(cls, prefix: str, wait: float = 5.0) -> None:
+        """Remove every cgroup named ``prefix-…`` (those of workers killed before they could remove theirs)."""
+        import time
+
+        left = [folder for parent in cls.plan(0, 0) for folder in parent.glob(f"{prefix}-*")]
+        deadline = time.monotonic() + wait
+        while left and time.monotonic() < deadline:
+            cls(left).remove()  # a killed sandbox's processes take a moment to go
+            left = [folder for folder in left if folder.exists()]
+            if left:
+                time.sleep(0.1)
 
 
 def v1_hierarchy(root: Path, controller: str) -> Path | None:

@@ -336,3 +336,5 @@ def test_warm_sandboxed_workers_survive_a_lost_worker_and_leave_no_mount_behind(
         assert results[student].status == "ok", results[student].detail
         assert "graded 42" in outputs_text(results[student].nb_json)
     assert run_dir not in Path("/proc/self/mountinfo").read_text() and not Path(run_dir).exists()
+    left = [p for depth in ("*", "*/*", "*/*/*") for p in Path("/sys/fs/cgroup").glob(f"{depth}/autograder-{Path(run_dir).name}-*")]
+    assert not left, "a killed worker's cgroup was left"
