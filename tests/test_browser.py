@@ -220,3 +220,185 @@ def _student_session(lab, page):
     q3_check.scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     _shot(page, "ex01-3-q3-passed.png")
+
+
+# ------------------------------------------------------------------------------------------------
+# The instructor's side: what a hostile student produced is inert in formgrader and in our feedback
+
+# Each script, if it ran in the instructor's page, would write a file into the course root through
+# the Jupyter contents API (with the session's cookie and XSRF token), as the red team's did.
+WRITE_FILE = ("(function(){{var x=(document.cookie.match(/_xsrf=([^;]+)/)||[])[1]||'';window.__pwned=(window.__pwned||0)+1;"
+              "fetch('/api/contents/{name}',{{method:'PUT',credentials:'same-origin',headers:{{'Content-Type':'application/json',"
+              "'X-XSRFToken':decodeURIComponent(x)}},body:JSON.stringify({{type:'file',format:'text',content:'pwned'}})}})}})()")
+HOSTILE_HTML = [f"<script>{WRITE_FILE.format(name='pwned-html.txt')}</script>",
+                f'<img src="x" onerror="{WRITE_FILE.format(name="pwned-img.txt")}">']
+HOSTILE_SVG = (f'<svg xmlns="http://www.w3.org/2000/svg" width="5" height="5" onload="{WRITE_FILE.format(name="pwned-svg.txt")}">'
+               '<rect width="5" height="5"/></svg>')
+HOSTILE_CELL = "\n".join([
+    "from IPython.display import HTML, Javascript, SVG, display",
+    *(f"display(HTML({text!r}))" for text in HOSTILE_HTML),
+    f"display(Javascript({WRITE_FILE.format(name='pwned-js.txt')!r}))",
+    f"display(SVG({HOSTILE_SVG!r}))",
+    'print("hostile notebook ran")',
+])
+HOSTILE_MARKDOWN = f"<script>{WRITE_FILE.format(name='pwned-md.txt')}</script> <img src=x onerror=\"{WRITE_FILE.format(name='pwned-mdimg.txt')}\">"
+# An exception message is echoed in the feedback page (a visible probe's error).
+FEEDBACK_XSS = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
+
+
+def _hostile_submissions(subs: Path) -> None:
+    import nbformat
+    import submissions as S
+
+    hostile = S.insert_after(S.solution(), "setup", HOSTILE_CELL)
+    hostile.cells.append(nbformat.v4.new_markdown_cell(HOSTILE_MARKDOWN))
+    hostile = S.replace_source(hostile, "q4_answer", f"def derivative_at(f, x0):\n    raise ValueError({FEEDBACK_XSS!r})")
+    S.write(subs, "mallory", hostile)
+    S.write(subs, "control", S.solution())
+
+
+def _write_control_notebook(root: Path) -> None:
+    """The control student's autograded notebook as the grader used to write it: an active output kept.
+    If formgrader runs this one's script, the test's attack works; so its absence elsewhere means something."""
+    import nbformat
+
+    path = root / "autograded" / "control" / "ex01" / "ex01.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.outputs.append(nbformat.v4.new_output("display_data", data={
+        "text/html": f"<script>{WRITE_FILE.format(name='pwned-control.txt')}</script>", "text/plain": "control"}))
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """A course copy where `autograder grade` graded a hostile notebook and a control, gradebook in the course root."""
+    import submissions as S
+
+    from autograder import executors
+    from autograder.cli import ensure_registered
+    from autograder.generate import ensure_alembic_on_path, generate
+    from autograder.grade import grade
+
+    base = tmp_path_factory.mktemp("formgrader")
+    root = S.copy_course(base / "course")
+    db_url = f"sqlite:///{root / 'gradebook.db'}"  # where formgrader looks by default
+    ensure_alembic_on_path()
+    ensure_registered(root, "ex01", db_url, generate)
+    _hostile_submissions(base / "submitted")
+    try:
+        pool = executors.make_executor(None)
+    except (SystemExit, AttributeError):
+        pool = executors.LocalExecutor()
+    results = {r.student: r for r in grade("ex01", base / "submitted", base / "out", root=root, db_url=db_url, seed=1,
+                                           progress=False, executor=pool, cell_timeout=60, notebook_timeout=300)}
+    assert results["mallory"].status == "ok" and results["control"].status == "ok", results
+    _write_control_notebook(root)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        ids = {s: gb.find_submission_notebook("ex01", "ex01", s).id for s in ("mallory", "control")}
+    return {"root": root, "out": base / "out", "ids": ids}
+
+
+@pytest.fixture(scope="module")
+def formgrader(graded_course, tmp_path_factory):
+    """Jupyter server with nbgrader's formgrader extension, started in the course root, as an instructor runs it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    base = tmp_path_factory.mktemp("formgrader-server")
+    root = graded_course["root"]
+    for name in ("config", "data", "runtime", "settings", "workspaces"):
+        (base / name).mkdir()
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST_"))}
+    env.update({"JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_DATA_DIR": str(base / "data"),
+                "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    log = open(base / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(["--allow-root"] if os.geteuid() == 0 else [])],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({proc.returncode}):\n{(base / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer:\n{(base / 'server.log').read_text()}")
+            time.sleep(0.5)
+        yield {"url": url, "token": token, "log": base / "server.log"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+PWNED_FILES = ("pwned-html.txt", "pwned-img.txt", "pwned-js.txt", "pwned-svg.txt", "pwned-md.txt", "pwned-mdimg.txt")
+
+
+def _log_in(page, formgrader) -> None:
+    """Log in with the token on Jupyter's login page, as an instructor does: the session cookie is what a
+    script in the page could use (a token in the URL alone does not authenticate formgrader's API calls)."""
+    page.goto(f"{formgrader['url']}/login", wait_until="load")
+    page.fill("input[name=password]", formgrader["token"])
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(re.compile(r"/lab"))
+
+
+def _open_submission(page, formgrader, submission_id: str) -> None:
+    page.goto(f"{formgrader['url']}/formgrader/submissions/{submission_id}/", wait_until="load")
+    expect(page.locator("body")).to_contain_text("ex01")
+
+
+def _wait_for_file(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.2)
+    return path.exists()
+
+
+def test_formgrader_runs_no_script_from_a_hostile_notebook(graded_course, formgrader, page):
+    root = graded_course["root"]
+    try:
+        _log_in(page, formgrader)
+        # Control: an autograded notebook that kept an active output does write through the API here.
+        _open_submission(page, formgrader, graded_course["ids"]["control"])
+        assert _wait_for_file(root / "pwned-control.txt", 20), "the control's script did not run: the test cannot see an attack"
+        assert page.evaluate("window.__pwned") == 1
+
+        _open_submission(page, formgrader, graded_course["ids"]["mallory"])
+        expect(page.locator("body")).to_contain_text("hostile notebook ran")  # the plain output is shown
+        page.wait_for_timeout(5_000)  # time for any script, image error or fetch to happen
+        _shot(page, "formgrader-hostile.png")
+        assert page.evaluate("window.__pwned") is None
+        assert [name for name in PWNED_FILES if (root / name).exists()] == []
+    except BaseException:
+        page.screenshot(path=str(ARTIFACTS / "formgrader-failure.png"))
+        raise
+
+
+def test_feedback_page_shows_the_student_text_and_runs_none_of_it(graded_course, page):
+    path = graded_course["out"] / "feedback" / "mallory" / "ex01.html"
+    assert "onerror" in path.read_text(encoding="utf-8")  # the student's text is there, escaped
+    page.goto(path.as_uri(), wait_until="load")
+    expect(page.locator("body")).to_contain_text("<img src=x onerror=")  # shown as text
+    page.wait_for_timeout(1_000)
+    assert page.title() == "ex01"
+    assert page.locator("script, [onerror], [onload], img[src='x']").count() == 0  # no element made from the student's text
