@@ -63,7 +63,7 @@ class Server:
     def spawn(self, connection: dict, limits: dict, env: dict) -> dict:
         pid = os.fork()
         if pid == 0:
-            become_kernel(connection, limits, env, self.fresh_dirs())  # never returns
+            become_kernel(connection, limits, env, self.work_dir, self.fresh_dirs())  # never returns
         return {"pid": pid}
 
     def fresh_dirs(self) -> dict[str, int]:
@@ -136,7 +136,7 @@ class Server:
             replies.flush()
 
 
-def become_kernel(connection: dict, limits: dict, env: dict, fresh_dirs: dict[str, int]) -> None:
+def become_kernel(connection: dict, limits: dict, env: dict, work_dir: str, fresh_dirs: dict[str, int]) -> None:
     """In the forked child: drop the server's channel, get fresh namespaces and mounts, apply the
     notebook's limits, run an ipykernel."""
     try:
@@ -147,7 +147,6 @@ def become_kernel(connection: dict, limits: dict, env: dict, fresh_dirs: dict[st
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         os.closerange(3, 65536)  # the server's request/reply pipes included
-        work_dir = list(fresh_dirs)[-1]
         set_dumpable(True)  # else /proc/self/uid_map belongs to root and cannot be written
         try:
             enter_fresh_namespaces(fresh_dirs)
@@ -180,12 +179,14 @@ def enter_fresh_namespaces(fresh_dirs: dict[str, int]) -> None:
     uid, gid = os.getuid(), os.getgid()
     if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC) != 0:
         raise OSError(ctypes.get_errno(), f"unshare: {os.strerror(ctypes.get_errno())}")
-    write_file("/proc/self/setgroups", "deny")
-    write_file("/proc/self/uid_map", f"{uid} {uid} 1")
-    write_file("/proc/self/gid_map", f"{gid} {gid} 1")
-    for folder, size in fresh_dirs.items():
-        mount_fresh_tmpfs(folder, size, FRESH_MODES.get(folder, "0755"))
-    drop_capabilities()
+    try:
+        write_file("/proc/self/setgroups", "deny")
+        write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+        write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+        for folder, size in fresh_dirs.items():
+            mount_fresh_tmpfs(folder, size, FRESH_MODES.get(folder, "0755"))
+    finally:
+        drop_capabilities()  # whichever step failed, the kernel keeps none of the namespace's capabilities
 
 
 def mount_fresh_tmpfs(folder: str, size: int, mode: str) -> None:

@@ -25,7 +25,6 @@ import autograder
 PACKAGE_DIR = Path(autograder.__file__).resolve().parent
 WORK_DIR = "/home/student"  # the kernel's cwd inside the sandbox: a tmpfs, fresh for every notebook
 LINK_DIR = "/run/autograder"  # where the link folder appears inside the sandbox
-FRESH_DIRS = ["/tmp", "/dev/shm", WORK_DIR]  # every place a kernel can write, bar its link subfolder
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf"]
 # Caps the server needs only to drop to the sandbox uid; setpriv drops them (bounding set too) before Python runs.
