@@ -325,3 +325,10 @@ def test_feedback_html_escapes_everything_from_the_student():
     for raw in ("<script", "<img", "<svg", "<iframe", "<b>t"):
         assert raw not in page, raw
     assert "&lt;script&gt;n()&lt;/script&gt;" in page and "&lt;img src=x onerror=m()&gt;" in page
+
+
+def test_export_rows_of_text_keep_numbers_and_quote_formulas():
+    # `autograder export` reads nbgrader's CSV back as text: "-1.5" is still a number there.
+    row = {"student_id": "alice", "score": "-1.5", "max_score": "10.0", "detail": "-cmd", "status": "=1+1", "empty": ""}
+    assert report.spreadsheet_safe(row) == {"student_id": "alice", "score": "-1.5", "max_score": "10.0",
+                                            "detail": "'-cmd", "status": "'=1+1", "empty": ""}
