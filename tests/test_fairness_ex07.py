@@ -26,6 +26,21 @@ CORRECT = {
 WRONG = {
     "sign slip in the hand derivative": ({"q1_answer": (
         "def df_simple(x):\n    return 2 * x + math.exp(-x)\ndef d_difficult(x):\n    return 0.0")}, "q1_derivatives", "expected"),
+    "derivatives by float64 central differences": ({"q1_answer": (
+        "def df_simple(x):\n    h = 1e-5\n    f = lambda t: t * t + math.exp(-t)\n    return (f(x + h) - f(x - h)) / (2 * h)\n"
+        "def d_difficult(x):\n    h = 1e-5\n    g = lambda t: -math.log(1 / (1 + math.exp(-t)) + 1) / (t * t + 1)\n    return (g(x + h) - g(x - h)) / (2 * h)")},
+        "q1_derivatives", "finite difference"),
+    "derivatives with autograd": ({"q1_answer": (
+        "def df_simple(x):\n    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)\n    (t * t + torch.exp(-t)).backward()\n    return t.grad.item()\n"
+        "def d_difficult(x):\n    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)\n    difficult(t).backward()\n    return t.grad.item()")},
+        "q1_derivatives", "called autograd"),
+    "minimize with one step too few": ({"q3_answer": (
+        "def minimize(f, x0, lr, steps):\n    x = torch.tensor(float(x0), requires_grad=True)\n    for _ in range(1, steps):\n"
+        "        descent_step(f, x, lr)\n    return x.item()")}, "q3_minimize", "one update too few"),
+    "minimize_sgd with a hand-written update": ({"q4_answer": (
+        "def minimize_sgd(f, x0, lr, steps, momentum=0.0):\n    x = torch.tensor(float(x0), requires_grad=True)\n    b = None\n"
+        "    for _ in range(steps):\n        (g,) = torch.autograd.grad(f(x), x)\n        b = g if b is None else momentum * b + g\n"
+        "        with torch.no_grad():\n            x -= lr * (b if momentum else g)\n    return x.item()")}, "q4_optim_sgd", "took no step"),
     "update with the wrong sign": ({"q2_answer": (
         "def descent_step(f, x, lr):\n    loss = f(x)\n    loss.backward()\n    with torch.no_grad():\n        x += lr * x.grad\n    x.grad = None\n    return loss.item()")},
         "q2_descent_step", "wrong sign"),
