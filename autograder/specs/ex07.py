@@ -98,7 +98,7 @@ SPEC = Assignment(
                 Hint(Close(2 + math.exp(-1)), "the derivative of e^(−x) is −e^(−x): mind the minus of the chain rule."),
             )),
             Probe("d_difficult(1.0)", Close(0.21757705), label="d_difficult(1.0)", hints=(
-                Hint(Close(-0.05679106), "this is only the first term of the quotient rule, top'/bottom: (top/bottom)' = "
+                Hint(Close(-0.05678951), "this is only the first term of the quotient rule, top'/bottom: (top/bottom)' = "
                                          "(top'·bottom − top·bottom')/bottom², and bottom' = 2x."),
             )),
             Probe("abs(d_difficult(0.19)) < 1e-3", Close(1.0), label="d_difficult is about 0 at the minimum x ≈ 0.19"),
