@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, inert, record, reference, report, secret, spec
+from . import course, inert, integrity, record, reference, report, secret, spec
 from . import results as results_store
 from .decide import ItemResult, decide_item
 from .execute import Task
@@ -100,6 +100,7 @@ class AssignmentRun:
     by_notebook: dict[str, list[spec.Item]]
     results: dict[str, StudentResult]
     plans: dict[tuple[str, str], dict[str, list[spec.Probe]]] = field(default_factory=dict)
+    copies: dict[tuple[str, str], dict[str, tuple[int, str] | None]] = field(default_factory=dict)  # integrity
 
 
 def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, students: list[str] | None,
@@ -130,9 +131,10 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
                 continue
             result.notes += notes
             probes = {item.id: plan[item.id] for item in items}
-            run.plans[(student, nb_name)] = probes
-            tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb),
-                              {gid: [p.expr for p in ps] for gid, ps in probes.items()}, cell_timeout, notebook_timeout))
+            copies = {gid: integrity.disguised_copy(ps) for gid, ps in probes.items()}  # sent after the item's probes
+            run.plans[(student, nb_name)], run.copies[(student, nb_name)] = probes, copies
+            expressions = {gid: [p.expr for p in ps] + ([copies[gid][1]] if copies[gid] else []) for gid, ps in probes.items()}
+            tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb), expressions, cell_timeout, notebook_timeout))
     return run, tasks
 
 
@@ -142,8 +144,9 @@ def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
     result.seconds += outcome.seconds
     if outcome.status != "ok":
         result.worsen(outcome.status, f"{task.notebook}: {outcome.detail}")
-    if outcome.review:  # the scores stand (they come from secret inputs); the instructor should look
-        result.review = "; ".join(r for r in (result.review, f"{outcome.review} in {task.notebook}") if r)
+    review = outcome.review or contradicted_copies(run.copies.get((task.student, task.notebook), {}), outcome.observed)
+    if review:  # the scores stand (they come from secret inputs); the instructor should look
+        result.review = "; ".join(r for r in (result.review, f"{review} in {task.notebook}") if r)
     try:
         decided = [decide_notebook_item(run, task, item, outcome, root) for item in run.by_notebook[task.notebook]]
     except Exception as error:  # noqa: BLE001 - one notebook's data must never end the batch
@@ -169,6 +172,15 @@ def decide_notebook_item(run: AssignmentRun, task: Task, item: spec.Item, outcom
                         "hidden" if probe.hidden else probe.expr, seen.get("message"))
     references = reference.expected_values(run.assignment, root, probes)
     return redact_hidden(decide_item(item, probes, observed, references), observed)
+
+
+def contradicted_copies(copies: dict, observed: dict) -> str:
+    """integrity.REVIEW if a probe's disguised copy found no answer where the probe itself found one."""
+    for grade_id, copy in copies.items():
+        seen = observed.get(grade_id)
+        if copy and isinstance(seen, list) and len(seen) > copy[0] + 1 and integrity.copy_contradicts(seen[copy[0]], seen[-1]):
+            return f"{integrity.REVIEW} (a check answered at {grade_id} had no answer when asked again in other words)"
+    return ""
 
 
 def finish(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:

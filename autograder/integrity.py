@@ -76,3 +76,24 @@ def _text(reply, key: str) -> str | None:
         return repr(ast.literal_eval(text))  # a normal form, so formatting alone never differs
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
+
+
+# A second look at one visible probe per item, written differently: a forger that answers probes
+# it recognises by their text answers the first and not the copy. An honest notebook whose answer
+# evaluated a moment ago cannot have lost that answer's name, or its body, in between.
+NOT_WRITTEN = ("NameError", "NotImplementedError")
+
+
+def disguised_copy(probes: list) -> tuple[int, str] | None:
+    """(index, expression): one visible probe of ``probes`` re-written with a fresh nonce, or None."""
+    visible = [i for i, probe in enumerate(probes) if not probe.hidden]
+    if not visible:
+        return None
+    index = visible[secrets.randbelow(len(visible))]
+    return index, f"[{probes[index].expr}, {secrets.randbelow(10**9)}][0]"
+
+
+def copy_contradicts(original, copy) -> bool:
+    """Did the copy find no answer where the original, just before, found one?"""
+    return (isinstance(original, dict) and original.get("ok") is True and isinstance(copy, dict)
+            and copy.get("ok") is False and copy.get("error") in NOT_WRITTEN)

@@ -107,6 +107,17 @@ def test_without_the_forger_a_blank_notebook_scores_almost_nothing(assignment):
     assert sum(r.score for r in results.values()) <= 0.05 * spec.load(assignment).max_score
 
 
+def test_a_copy_that_finds_no_answer_where_its_probe_found_one_is_flagged():
+    from autograder.grade import contradicted_copies
+
+    answered, missing = {"ok": True, "value": 8.0}, {"ok": False, "error": "NameError", "message": "name 'x' is not defined"}
+    copies = {"q3": (0, "[x.grad, 5][0]")}
+    assert contradicted_copies(copies, {"q3": [answered, answered, missing]}).startswith("review: probe harness tampered")
+    assert contradicted_copies(copies, {"q3": [answered, answered, answered]}) == ""
+    assert contradicted_copies(copies, {"q3": [missing, answered, missing]}) == ""  # honest and unanswered: no flag
+    assert contradicted_copies(copies, {"q3": None}) == ""  # the notebook never got there
+
+
 # ------------------------------------------------------------------------------------------------
 # End to end: the forger in a sandboxed kernel, next to an honest notebook
 
@@ -125,15 +136,17 @@ def graded(tmp_path_factory):
     from autograder.cli import ensure_registered
     from autograder.generate import generate
 
-    for assignment in E2E_ASSIGNMENTS:
+    for assignment in ASSIGNMENTS:
         ensure_registered(root, assignment, db_url, generate)
         S.write(base / "subs", "honest", S.solution(assignment), f"{assignment}.ipynb")
-        S.write(base / "subs", "forger", forged_notebook(assignment), f"{assignment}.ipynb")
+        if assignment in E2E_ASSIGNMENTS:
+            S.write(base / "subs", "forger", forged_notebook(assignment), f"{assignment}.ipynb")
     pool, _ = executor()
-    results = grade(E2E_ASSIGNMENTS, base / "subs", base / "out", root=root, db_url=db_url, seed=11, progress=False,
+    results = grade(ASSIGNMENTS, base / "subs", base / "out", root=root, db_url=db_url, seed=11, progress=False,
                     executor=pool)
     with open(base / "out" / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(f)}
+    results = [r for r in results if r.student == "honest" or r.assignment in E2E_ASSIGNMENTS]  # a forger only where written
     return {(r.student, r.assignment): r for r in results}, rows, base
 
 
@@ -150,7 +163,7 @@ def test_forger_in_the_kernel_earns_little_and_is_flagged(graded, assignment):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", E2E_ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_honest_notebook_is_never_flagged(graded, assignment):
     results, rows, _ = graded
     honest = results[("honest", assignment)]
