@@ -74,13 +74,21 @@ def refusal(name: str) -> str | None:
     return None
 
 
+def declared_entries(source: Path) -> int | None:
+    """How many entries the zip's end record declares, read before its directory is loaded whole."""
+    with open(source, "rb") as f:
+        end = zipfile._EndRecData(f)  # the standard library's own reader of that record
+    return end[zipfile._ECD_ENTRIES_TOTAL] if end else None
+
+
 def zip_entries(source: Path, report: CollectReport) -> Iterator[Entry]:
+    count = declared_entries(source)
+    if count is not None and count > MAX_ENTRIES:
+        report.refused.append(f"{source.name}: declares {count:,} entries, over the cap of {MAX_ENTRIES:,}; nothing was read")
+        return
     with zipfile.ZipFile(source) as archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
-            report.refused.append(f"{source.name}: more than {MAX_ENTRIES} entries; only the first {MAX_ENTRIES} are read")
         total = 0
-        for info in infos[:MAX_ENTRIES]:
+        for info in archive.infolist()[:MAX_ENTRIES]:
             if info.is_dir() or info.filename.startswith("__MACOSX/"):
                 continue
             mode = info.external_attr >> 16
@@ -107,6 +115,8 @@ def folder_entries(source: Path, report: CollectReport) -> Iterator[Entry]:
             report.refused.append(f"{name}: a symbolic link")
         elif path.is_file():
             yield Entry(name, path.stat().st_size, lambda path=path: open(path, "rb"))
+        elif not path.is_dir():
+            report.refused.append(f"{name}: not a regular file")
 
 
 @contextmanager

@@ -97,14 +97,22 @@ def test_entry_whose_data_outgrows_its_declared_size_stops_at_the_cap(tmp_path, 
     assert "declares 5,000 bytes" in report.refused[0] and collected(subs) == {}
 
 
-def test_total_size_and_count_are_capped(tmp_path, monkeypatch):
+def test_total_size_is_capped(tmp_path, monkeypatch):
     monkeypatch.setattr(C, "MAX_TOTAL_BYTES", len(NB) * 2)
-    monkeypatch.setattr(C, "MAX_ENTRIES", 3)
-    download = make_zip(tmp_path / "many.zip", {f"s{i}_1_2_ex01.ipynb": NB for i in range(5)})
+    download = make_zip(tmp_path / "many.zip", {f"s{i}_1_2_ex01.ipynb": NB for i in range(4)})
     report, subs = run(download, tmp_path)
     assert sorted(collected(subs)) == ["s0/ex01.ipynb", "s1/ex01.ipynb"]
-    assert any("more than 3 entries" in line for line in report.refused)
-    assert any(line.startswith("s2_1_2_ex01.ipynb: the zip's entries add up") for line in report.refused)
+    assert [line.split(":")[0] for line in report.refused] == ["s2_1_2_ex01.ipynb", "s3_1_2_ex01.ipynb"]
+    assert all("the zip's entries add up to more than" in line for line in report.refused)
+
+
+def test_a_zip_with_too_many_entries_is_refused_before_its_directory_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "MAX_ENTRIES", 3)
+    download = make_zip(tmp_path / "many.zip", {f"s{i}_1_2_ex01.ipynb": NB for i in range(5)})
+    monkeypatch.setattr(C.zipfile, "ZipFile", None)  # opening the archive would fail the test
+    report, subs = run(download, tmp_path)
+    assert collected(subs) == {}
+    assert report.refused == ["many.zip: declares 5 entries, over the cap of 3; nothing was read"]
 
 
 @pytest.mark.parametrize("name, why", [
@@ -160,3 +168,13 @@ def test_existing_symlink_at_the_target_is_replaced_not_followed(tmp_path):
     assert outside.read_text() == "untouched"
     target = tmp_path / "submitted" / "alice" / "ex01.ipynb"
     assert not target.is_symlink() and target.read_text() == NB
+
+
+def test_special_files_in_a_source_folder_are_refused_and_reported(tmp_path):
+    import os
+
+    source = tmp_path / "folder"
+    (source / "alice").mkdir(parents=True)
+    os.mkfifo(source / "alice" / "ex01.ipynb")  # reading it would block forever
+    report, subs = run(source, tmp_path)
+    assert collected(subs) == {} and report.refused == ["alice/ex01.ipynb: not a regular file"]
