@@ -22,6 +22,7 @@ CORRECT = {
     "grad_of with torch.func": {"q3_answer": "def grad_of(f, x):\n    return torch.func.grad(f)(x.detach())"},
     "optimizer step": {"q4_answer": "opt = torch.optim.SGD([w_s], lr=0.1)\nloss_s.backward()\nopt.step()\nwith torch.no_grad():\n    pred_ng = 3 * w_s"},
     "data-free update and detach": {"q4_answer": "loss_s.backward()\nwith torch.no_grad():\n    w_s.sub_(w_s.grad, alpha=0.1)\npred_ng = (w_s * 3).detach()"},
+    "copy_ under no_grad": {"q4_answer": "loss_s.backward()\nwith torch.no_grad():\n    w_s.copy_(w_s - 0.1 * w_s.grad)\n    pred_ng = w_s.mul(3)"},
     "zero_ and optimizer": {"q5_answer": Q5_LOOP1.replace("w_r.grad = None", "if w_r.grad is not None:\n        w_r.grad.zero_()")
                             + "w_t = torch.tensor(0.0, requires_grad=True)\nopt = torch.optim.SGD([w_t], lr=0.02)\nfor _ in range(5):\n"
                             "    opt.zero_grad()\n    ((3 * w_t - 6) ** 2).backward()\n    opt.step()"},

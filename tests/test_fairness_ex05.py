@@ -11,6 +11,7 @@ GC = ("x_gc = torch.rand(3, dtype=torch.float64, requires_grad=True)\ngc_ok = to
 
 CORRECT = {
     "forward difference as a float, other order": {"q1_answer": "def forward_difference(f, x, h):\n    fx = f(x)\n    return float((f(x + h) - fx) / h)"},
+    "forward difference from Python floats": {"q1_answer": "def forward_difference(f, x, h):\n    return (f(x + h).item() - f(x).item()) / h"},
     "central difference with a tensor h": {"q2_answer": "def central_difference(f, x, h):\n    h = torch.tensor(h, dtype=x.dtype)\n    return (f(x + h) - f(x - h)) / (h + h)"},
     "best_h with min and backward": {"q3_answer": BEST_H},
     "best_h with numpy argmin and relative error": {"q3_answer": "import numpy as np\ndef best_h(f, x, dtype):\n    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)\n"
