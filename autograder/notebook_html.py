@@ -25,6 +25,7 @@ MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 MAX_IMAGE_CHARS = 2_000_000
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 _markdown = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
 
 
@@ -96,6 +97,7 @@ class NotebookRenderer:
         if is_check_cell(cell):
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
             verdict = self.verdicts.get(grade_id, "<p>This check was not graded.</p>")
+            source = HIDDEN_TESTS.sub("", source).rstrip()  # nbgrader restores them; feedback never shows them
             return f'<div class="cell check">{pre(source, "source")}<div class="verdict">{verdict}</div></div>'
         outputs = "".join(output_html(o) for o in cell.get("outputs", []))
         return f'<div class="cell code">{pre(source, "source")}{outputs}</div>'

@@ -16,7 +16,7 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 def check_cell(grade_id: str):
-    cell = new_code_cell(f'check("{grade_id}")')
+    cell = new_code_cell(f'check("{grade_id}")\n### BEGIN HIDDEN TESTS\ncheck("{grade_id}", hidden=True)\n### END HIDDEN TESTS\n')
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": grade_id, "points": 1}
     return cell
 
@@ -60,6 +60,7 @@ def test_nothing_from_the_student_is_active():
     assert "javascript:" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, not dropped
     assert "\x1b[" not in html
+    assert "HIDDEN TESTS" not in html and "hidden=True" not in html  # nbgrader's hidden test blocks are never shown
     assert "default-src 'none'" in html  # and the browser is told to run no script at all
 
 
