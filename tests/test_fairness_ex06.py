@@ -52,6 +52,14 @@ WRONG = {
     "counting nodes once per path": ({"q3_answer": (
         "def count_nodes(t):\n    def c(n):\n        return 1 + sum(c(m) for m, _ in n.next_functions if m is not None)\n    return c(t.grad_fn)\n"
         "def count_paths(t):\n    def p(n):\n        if not n.next_functions:\n            return 1\n        return sum(p(m) for m, _ in n.next_functions if m is not None)\n    return p(t.grad_fn)")}, "q3_nodes_vs_paths", "visited"),
+    "count_paths counts None entries as path ends": ({"q3_answer": (
+        "def count_nodes(t):\n    seen, todo = set(), [t.grad_fn]\n    while todo:\n        n = todo.pop()\n        if n is not None and n not in seen:\n"
+        "            seen.add(n)\n            todo += [m for m, _ in n.next_functions]\n    return len(seen)\n"
+        "def count_paths(t):\n    def p(n):\n        if n is None or not n.next_functions:\n            return 1\n"
+        "        return sum(p(m) for m, _ in n.next_functions)\n    return p(t.grad_fn)")}, "q3_nodes_vs_paths", "None entry"),
+    "sigmoid node built without its input": ({"q4_answer": (
+        "def sigmoid(self):\n    s = 1 / (1 + math.exp(-self.data))\n    out = Value(s)\n    def _backward():\n        self.grad += s * (1 - s) * out.grad\n"
+        "    out._backward = _backward\n    return out\n\nValue.sigmoid = sigmoid")}, "q4_value_sigmoid", "does not list its input"),
     "sigmoid overwrites grad": ({"q4_answer": (
         "def sigmoid(self):\n    s = 1 / (1 + math.exp(-self.data))\n    out = Value(s, (self,))\n    def _backward():\n        self.grad = s * (1 - s) * out.grad\n"
         "    out._backward = _backward\n    return out\n\nValue.sigmoid = sigmoid")}, "q4_value_sigmoid", "self.grad +="),
