@@ -111,11 +111,12 @@ class FixedDefaults:
 
     def _enter_torch(self, torch):
         self.dtype = torch.get_default_dtype()
-        self.device = torch.get_default_device()
+        # torch.get_default_device is new in torch 2.3; an older torch has no default device to change
+        self.device = torch.get_default_device() if hasattr(torch, "get_default_device") else None
         self.torch_state = torch.get_rng_state()
         self.print_options = dict(vars(torch._tensor_str.PRINT_OPTS))
         torch.set_default_dtype(torch.float32)
-        if self.device.type != "cpu":
+        if self.device is not None and self.device.type != "cpu":
             torch.set_default_device("cpu")
         torch.manual_seed(PROBE_SEED)
         torch.set_printoptions(profile="default")
@@ -130,7 +131,7 @@ class FixedDefaults:
         torch = self.torch
         if torch is not None:
             torch.set_default_dtype(self.dtype)
-            if self.device.type != "cpu":
+            if self.device is not None and self.device.type != "cpu":
                 torch.set_default_device(self.device)
             torch.set_rng_state(self.torch_state)
             vars(torch._tensor_str.PRINT_OPTS).update(self.print_options)

@@ -61,6 +61,29 @@ def test_a_changed_global_setting_keeps_full_marks(assignment, setting):
         k: [(p.label or p.expr, p.message) for p in r.probes if not p.passed] for k, r in results.items() if not r.passed}
 
 
+def test_a_probe_sees_the_library_defaults_and_the_students_settings_come_back():
+    import json
+
+    import torch
+
+    from autograder import plain
+
+    expected_draw = torch.rand(1, generator=torch.Generator().manual_seed(plain.PROBE_SEED)).item()
+    torch.set_default_dtype(torch.float64)
+    torch.set_default_device("meta")
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    try:
+        seen = json.loads(plain.probe(["str(torch.tensor(1.5).dtype)", "torch.zeros(1).device.type", "torch.rand(1).item()"],
+                                      {"torch": torch}))
+        after = (torch.get_default_dtype(), torch.get_default_device().type, torch.equal(torch.get_rng_state(), state))
+    finally:
+        torch.set_default_device(None)
+        torch.set_default_dtype(torch.float32)
+    assert [r["value"] for r in seen] == ["torch.float32", "cpu", expected_draw]
+    assert after == (torch.float64, "meta", True)
+
+
 def test_the_partly_wrong_answer_is_partly_wrong():
     results = grade_variant("ex09", PARTLY_WRONG, seed=2)
     assert 0 < results["q2_cross_entropy"].score < results["q2_cross_entropy"].points
