@@ -118,6 +118,18 @@ def test_a_copy_that_finds_no_answer_where_its_probe_found_one_is_flagged():
     assert contradicted_copies(copies, {"q3": None}) == ""  # the notebook never got there
 
 
+def test_the_summary_names_the_notebooks_to_review():
+    from autograder import report
+    from autograder.grade import StudentResult
+
+    results = [StudentResult("ann", "ex01", score=1, max_score=12, review="review: probe harness tampered (the probe "
+                             "harness was replaced or changed before q1_tensors) in ex01.ipynb"),
+               StudentResult("ben", "ex01", score=12, max_score=12)]
+    lines = report.summary(results).splitlines()
+    assert "review: probe harness tampered: ann/ex01" in lines
+    assert not any("ben" in line and "review" in line for line in lines)
+
+
 # ------------------------------------------------------------------------------------------------
 # End to end: the forger in a sandboxed kernel, next to an honest notebook
 
