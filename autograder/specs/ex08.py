@@ -7,6 +7,8 @@ from ..spec import Assignment, Close, Equal, Expectation, Hint, Item, Probe, Rai
 
 ACCUMULATED = ("the gradients accumulated: loss.backward() adds to .grad, and nothing reset it between steps, so each "
                "update used the sum of all earlier gradients (the loss goes up and down). Reset the gradients every step.")
+GOES_UP = ("the loss went up at some step, which plain gradient descent at this learning rate never does here. Look at "
+           ".grad between steps: backward() adds to it, so unless something resets it every update uses old gradients too.")
 GRAPH = ("after the update a parameter is no longer a leaf: the update was recorded in the graph. Update in place "
          "(p -= lr * p.grad) inside `with torch.no_grad():`; p = p - lr * p.grad makes a new tensor.")
 USED_AUTOGRAD = ("manual_grads called autograd (backward(), torch.autograd.grad, or autograd_grads, which uses it): with "
@@ -162,7 +164,7 @@ SPEC = Assignment(
         )),
         Item("q4_train_fixed", points=2, title="Repairing a training loop", probes=(
             Probe("(lambda l: all(b <= a for a, b in zip(l, l[1:])))(train(make_params(0), 20))", Equal(True),
-                  label="the loss goes down at every step", hints=(Hint(Equal(False), ACCUMULATED),)),
+                  label="the loss goes down at every step", hints=(Hint(Equal(False), GOES_UP),)),
             Probe("train(make_params(0), 20)[-1]", Close(0.582249, rtol=1e-4), label="the loss at step 20",
                   hints=(Hint(Close(0.574555, rtol=1e-4), ACCUMULATED),)),
             Probe("[type(l).__name__ for l in train(make_params(0), 2)]", Equal(["float", "float"]), label="the losses are Python floats",
