@@ -13,6 +13,8 @@ UPSTREAM = ("backward must multiply by the incoming gradient grad_output (the ch
 NOT_A_FUNCTION = ("the result was not made by your Function (its graph node would be HypotBackward): define forward "
                   "and backward as static methods of class Hypot(torch.autograd.Function) and call Hypot.apply; do not "
                   "assign another function to Hypot.apply.")
+NOT_SAVED = ("forward saved no tensors: save what backward needs with ctx.save_for_backward(...) and read them back "
+             "with ctx.saved_tensors (attributes such as ctx.x are not checked for in-place changes).")
 KINK = ("at the kink of relu(t)² at 0 the result is 1, what a finite difference (f(h) − 2f(0) + f(−h))/h² gives; "
         "autograd gives 0 there (it takes relu's slope at 0 as 0). Compute f'' with autograd: torch.autograd.grad "
         "with create_graph=True, then differentiate again.")
@@ -42,6 +44,7 @@ class Where(Expectation):
 
 ANY = Where(lambda value: True)  # the hint of a probe whose only failure has one cause
 ALL_NAN = Where(lambda value: all(x != x for x in numeric(value)[1]))
+ALL_INF = Where(lambda value: all(x in (math.inf, -math.inf) for x in numeric(value)[1]))
 
 
 def _forbidding(names):
@@ -68,6 +71,13 @@ def _hypot(rng):
     return [{"x": _vec(rng, n, 0.3, 3.0), "y": _vec(rng, n, -3.0, -0.3) if rng.random() < 0.5 else _vec(rng, n, 0.3, 3.0),
              "_label": "vectors of random length"},
             {"x": _vec(rng, 1, -3.0, -0.3), "y": _vec(rng, 1, 0.3, 3.0), "_label": "one-element vectors"}]
+
+
+def _hypot_grads(rng):
+    """At least two elements, so that the upstream gradient [1, 2, ...] is not all ones."""
+    n = rng.randint(2, 5)
+    return [{"x": _vec(rng, n, 0.3, 3.0), "y": _vec(rng, n, -3.0, 3.0), "_label": "vectors of random length"},
+            {"x": _vec(rng, 2, 1e3, 1e4), "y": _vec(rng, 2, -1e4, -1e3), "_label": "large values"}]
 
 
 def _hypot64(rng):
@@ -142,14 +152,14 @@ SPEC = Assignment(
                   hints=(Hint(Equal("HypotBackward0"), "the node is HypotBackward0, torch.hypot's own: " + NOT_A_FUNCTION),
                          Hint(ANY, NOT_A_FUNCTION))),
             Probe(f"len(Hypot.apply({_X3}, {_Y4}).grad_fn.saved_tensors) > 0", Equal(True), label="the tensors forward saved", hints=(
-                Hint(Equal(False), "forward saved no tensors: save what backward needs with ctx.save_for_backward(...) and read "
-                                   "them back with ctx.saved_tensors (attributes such as ctx.x are not checked for in-place changes)."),
+                Hint(Equal(False), NOT_SAVED),
             )),
             Probe("Hypot.apply({x}, {y})", Reference(), hidden=True, draw=_hypot),
-            # The gradients through the student's Function: nan unless the result's node is the Function's own.
-            Probe("function_grads(lambda x, y: (lambda r: r if type(r.grad_fn).__name__ == 'HypotBackward' else r * float('nan'))"
-                  "(Hypot.apply(x, y)), {x}, {y})", Reference(), hidden=True, draw=_hypot, weight=2,
-                  hints=(Hint(ALL_NAN, NOT_A_FUNCTION),)),
+            # The gradients through the student's Function: nan unless the result's node is the Function's own,
+            # inf if that node saved no tensors.
+            Probe("function_grads(lambda x, y: (lambda r: r * float('nan') if type(r.grad_fn).__name__ != 'HypotBackward' else "
+                  "r if len(r.grad_fn.saved_tensors) else r * float('inf'))(Hypot.apply(x, y)), {x}, {y})", Reference(), hidden=True,
+                  draw=_hypot_grads, weight=2, hints=(Hint(ALL_NAN, NOT_A_FUNCTION), Hint(ALL_INF, NOT_SAVED))),
             Probe("torch.autograd.gradcheck(Hypot.apply, ({x}, {y}), raise_exception=False)", Equal(True), hidden=True, draw=_hypot64),
         )),
         Item("q2_second_derivative", points=2.25, title="A second derivative with create_graph=True", probes=(
