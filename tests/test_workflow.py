@@ -54,7 +54,9 @@ def test_grade_feedback_and_export_tell_the_status(course_copy):
     autograder("grade", "ex01", "--submissions", str(submissions), "--out", str(course_copy / "out"), "--no-progress", course_root=course_copy)
     out = autograder("feedback", "ex01", "--out", str(course_copy / "fb"), course_root=course_copy)
     assert "fb/feedback/alice/ex01.html" in out
-    assert "accumulate" in (course_copy / "fb" / "feedback" / "carol" / "ex01.html").read_text()
+    page = (course_copy / "fb" / "feedback" / "carol" / "ex01.html").read_text()
+    assert "accumulate" in page
+    assert "Your notebook: ex01.ipynb" in page and "y.backward()" in page  # the student's executed notebook, re-rendered
     autograder("export", "--out", str(course_copy / "export.csv"), course_root=course_copy)
     with open(course_copy / "export.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
