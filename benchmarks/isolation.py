@@ -8,10 +8,14 @@ autograder/forkserver.py). In one run, side by side:
 1. inside the sandbox, N children forked plainly vs N forked into fresh namespaces and mounts
    (the step each kernel now takes), so the difference is the isolation's own cost;
 2. the same small notebook N times on one warm worker: seconds per notebook, and the reset after it;
-3. the alternative that needs no namespaces: a new sandbox (fork server start-up) per notebook.
+3. the alternative that needs no namespaces: a new sandbox (fork server start-up) per notebook;
+4. the grader's peak memory for a notebook that prints 300 MB, with today's output caps and with
+   the client as it was (no message-size cap, every output kept), each in a process of its own.
 """
 
 import json
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -69,7 +73,29 @@ def timed_resets() -> list[float]:
     return seconds
 
 
+def output_memory(mode: str) -> str:
+    """In this process: one 300 MB print on a warm worker; the grader's peak RSS before and after."""
+    from nbclient import NotebookClient
+
+    from autograder import execute, warmkernel
+
+    if mode == "uncapped":  # the client as it was: any message size, every output kept
+        warmkernel.MAX_MESSAGE_BYTES = -1
+        execute.ProbingClient.output = NotebookClient.output
+    limits = Limits()
+    executors.run_warm(task(["pass"]), limits)  # the sandbox is up: its start-up is not counted
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+    outcome = executors.run_warm(task(["print('x' * 300_000_000)", "print('after')"]), limits)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+    executors._server.close()
+    return (f"{mode:>8}: grader peak RSS {before} -> {after} MiB, autograded notebook {len(outcome.nb_json) / 1e6:.1f} MB, "
+            f"status {outcome.status}")
+
+
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--output-memory":
+        print(output_memory(sys.argv[2]))
+        return 0
     if unavailable_reason():
         print(f"cannot sandbox here: {unavailable_reason()}")
         return 1
@@ -106,6 +132,10 @@ def main() -> int:
     print(f"  of which the reset after it:              {sum(resets) / len(resets):7.3f} s")
     print(f"a new sandbox per notebook instead:         {restart:7.3f} s per notebook (fork server start-up and close)")
     print(f"  ratio, new sandbox / isolation's cost:    {restart / max(forks['fresh'] - forks['plain'], 1e-6):7.0f} x")
+    print("a notebook that prints 300 MB:")
+    for mode in ("capped", "uncapped"):
+        run = subprocess.run([sys.executable, __file__, "--output-memory", mode], capture_output=True, text=True)
+        print("  " + (run.stdout.strip() or run.stderr.strip()[-500:]))
     return 0
 
 
