@@ -48,8 +48,6 @@ MISTAKES = [
                                            "    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"}, "rounds to 0", "sigmoid before log"),
     Mistake("q3_bce_logits", {"q3_answer": "def bce_with_logits(z, y):\n    return (y * F.softplus(-z) + (1 - y) * F.softplus(z)).sum()"},
             "mean", "sum instead of mean"),
-    Mistake("q3_bce_logits", {"q3_answer": "def bce_with_logits(z, y):\n    return (torch.relu(z) - z * y + torch.log1p(torch.exp(-z.abs()))).mean()"},
-            "kink", "max formula with a kink at 0"),
     Mistake("q3_bce_logits", {"q3_answer": "def bce_with_logits(z, y):\n    return F.binary_cross_entropy_with_logits(z, y)"},
             "library function", "library BCE"),
     Mistake("q4_bag_of_words", {"q4_answer": BOW.format(dtype="", words="sentence.split()", op="+=")}, "lowercase", "no lowercasing"),
