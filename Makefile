@@ -33,7 +33,7 @@ test: bootstrap
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 demo: bootstrap
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder.demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder.course.demo
 
 generate: bootstrap
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/autograder generate

@@ -13,8 +13,8 @@ import json
 import random
 import sys
 
-from . import plain, spec
-from .decide import ItemResult, decide_item
+from autograder import plain, spec
+from autograder.decide import ItemResult, decide_item
 
 
 class CheckFailed(AssertionError):

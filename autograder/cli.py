@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import course
-from .ids import DEFAULT_FOLDER_PATTERN, DEFAULT_ID_PATTERN
+from autograder import course
+from autograder.grading.ids import DEFAULT_FOLDER_PATTERN, DEFAULT_ID_PATTERN
 
 
 def cmd_generate(args) -> int:
-    from .generate import generate
+    from autograder.course.generate import generate
 
     root = course.require_root()
     for assignment in args.assignments or course.assignments(root):
@@ -21,10 +21,10 @@ def cmd_generate(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from . import report
-    from .executors import make_executor
-    from .generate import course_directory, ensure_alembic_on_path, generate
-    from .grade import grade
+    from autograder.course.generate import course_directory, ensure_alembic_on_path, generate
+    from autograder.grading import report
+    from autograder.grading.grade import grade
+    from autograder.sandbox.executors import make_executor
 
     root = course.require_root()
     unknown = [a for a in args.assignment if a not in course.assignments(root)]
@@ -61,7 +61,7 @@ def ensure_registered(root: Path, assignment: str, db_url: str, generate) -> Non
 
 
 def cmd_collect(args) -> int:
-    from .collect import collect
+    from autograder.grading.collect import collect
 
     root = course.require_root()
     notebooks = [p.name for p in course.notebooks(root / course.SOURCE_DIR / args.assignment)]
@@ -74,8 +74,8 @@ def cmd_collect(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from . import report, results
-    from .grade import autograded_notebooks
+    from autograder.grading import report, results
+    from autograder.grading.grade import autograded_notebooks
 
     root = course.require_root()
     graded = root / "autograded"
@@ -101,8 +101,8 @@ def cmd_export(args) -> int:
     from nbgrader.api import Gradebook
     from nbgrader.plugins.export import CsvExportPlugin
 
-    from . import report, results
-    from .generate import course_directory
+    from autograder.course.generate import course_directory
+    from autograder.grading import report, results
 
     root = course.require_root()
     db_url = args.db_url or course_directory(root).db_url

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from .spec import Item, Probe, generic_hint, scoring_weights
-from .untrusted import INVALID
+from autograder.grading.untrusted import INVALID
+from autograder.spec import Item, Probe, generic_hint, scoring_weights
 
 
 @dataclass

@@ -97,7 +97,7 @@ def run_ours(work: Path, batch, workers: int | None) -> tuple[float, dict, list[
             (subs / student / name).write_text(text, encoding="utf-8")
     # Register first (nbgrader generate_assignment, as the stock run does untimed).
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from autograder.cli import ensure_registered;"
-                    " from autograder.generate import generate; [ensure_registered(Path(sys.argv[1]), a, sys.argv[2], generate)"
+                    " from autograder.course.generate import generate; [ensure_registered(Path(sys.argv[1]), a, sys.argv[2], generate)"
                     " for a in sys.argv[3:]]", str(course), db_url, *names], check=True, env=stock.env(), cwd=course)
     out = work / "our-out"
     cmd = [str(stock.VENV_BIN / "autograder"), "grade", *names, "--submissions", str(subs), "--out", str(out),

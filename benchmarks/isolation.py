@@ -26,15 +26,15 @@ sys.path.insert(0, str(ROOT))
 import nbformat  # noqa: E402
 
 from autograder import executors  # noqa: E402
-from autograder.execute import Task  # noqa: E402
-from autograder.forkserver import ForkServer  # noqa: E402
-from autograder.sandbox import Limits, unavailable_reason  # noqa: E402
+from autograder.grading.execute import Task  # noqa: E402
+from autograder.sandbox.bubblewrap import Limits, unavailable_reason  # noqa: E402
+from autograder.sandbox.forkserver import ForkServer  # noqa: E402
 
 SMALL_NOTEBOOK = ["import torch\nx = torch.tensor(3.0, requires_grad=True)\n(x * x).backward()", "print(x.grad)"]
 
 FORK_TIMING = r"""
 import json, os, time
-from autograder.forkserver import enter_fresh_namespaces
+from autograder.sandbox.forkserver import enter_fresh_namespaces
 def children(n, isolate):
     started = time.perf_counter()
     for _ in range(n):
@@ -77,7 +77,8 @@ def output_memory(mode: str) -> str:
     """In this process: one 300 MB print on a warm worker; the grader's peak RSS before and after."""
     from nbclient import NotebookClient
 
-    from autograder import execute, warmkernel
+    from autograder.grading import execute
+    from autograder.sandbox import warmkernel
 
     if mode == "uncapped":  # the client as it was: any message size, every output kept
         warmkernel.MAX_MESSAGE_BYTES = -1

@@ -8,7 +8,7 @@ Run: .venv/bin/python benchmarks/sanitize.py
 import re
 import time
 
-from autograder.sanitize import BEGIN_HIDDEN, without_hidden_tests
+from autograder.grading.sanitize import BEGIN_HIDDEN, without_hidden_tests
 
 OLD = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 OLD_UP_TO = 10_000  # lines: beyond this the old expression takes minutes

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import execute, plain, reference, secret, spec
+from autograder import plain, spec
 from autograder.decide import ItemResult, decide_item
+from autograder.grading import execute, reference, secret
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = "_autograder_inprocess"  # the probe harness's name in the namespace, as in the kernel

@@ -275,10 +275,10 @@ def graded_course(tmp_path_factory):
     """A course copy where `autograder grade` graded a hostile notebook and a control, gradebook in the course root."""
     import submissions as S
 
-    from autograder import executors
     from autograder.cli import ensure_registered
-    from autograder.generate import ensure_alembic_on_path, generate
-    from autograder.grade import grade
+    from autograder.course.generate import ensure_alembic_on_path, generate
+    from autograder.grading.grade import grade
+    from autograder.sandbox import executors
 
     base = tmp_path_factory.mktemp("formgrader")
     root = S.copy_course(base / "course")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import collect as C
+from autograder.grading import collect as C
 
 NB = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 

@@ -8,9 +8,9 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder import report
 from autograder.decide import ItemResult, ProbeResult
-from autograder.grade import StudentResult
+from autograder.grading import report
+from autograder.grading.results import StudentResult
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 

@@ -108,7 +108,7 @@ def test_without_the_forger_a_blank_notebook_scores_almost_nothing(assignment):
 
 
 def test_a_copy_that_finds_no_answer_where_its_probe_found_one_is_flagged():
-    from autograder.grade import contradicted_copies
+    from autograder.grading.grade import contradicted_copies
 
     answered, missing = {"ok": True, "value": 8.0}, {"ok": False, "error": "NameError", "message": "name 'x' is not defined"}
     copies = {"q3": (0, "[x.grad, 5][0]")}
@@ -119,8 +119,8 @@ def test_a_copy_that_finds_no_answer_where_its_probe_found_one_is_flagged():
 
 
 def test_the_summary_names_the_notebooks_to_review():
-    from autograder import report
-    from autograder.grade import StudentResult
+    from autograder.grading import report
+    from autograder.grading.results import StudentResult
 
     results = [StudentResult("ann", "ex01", score=1, max_score=12, review="review: probe harness tampered (the probe "
                              "harness was replaced or changed before q1_tensors) in ex01.ipynb"),
@@ -141,12 +141,12 @@ E2E_ASSIGNMENTS = ["ex01", "ex09"]
 def graded(tmp_path_factory):
     from test_hostile import course_copy, executor
 
-    from autograder.grade import grade
+    from autograder.grading.grade import grade
 
     base = tmp_path_factory.mktemp("forger")
     root, db_url = course_copy(base)
     from autograder.cli import ensure_registered
-    from autograder.generate import generate
+    from autograder.course.generate import generate
 
     for assignment in ASSIGNMENTS:
         ensure_registered(root, assignment, db_url, generate)

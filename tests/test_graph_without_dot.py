@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder import notebook
+from autograder.course import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "course" / "06_computation_graphs.ipynb"

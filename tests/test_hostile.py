@@ -22,10 +22,11 @@ import nbformat
 import pytest
 import submissions as S
 
-from autograder import reference, secret, spec
+from autograder import spec
 from autograder.cli import ensure_registered
-from autograder.generate import ensure_alembic_on_path, generate
-from autograder.grade import grade
+from autograder.course.generate import ensure_alembic_on_path, generate
+from autograder.grading import reference, secret
+from autograder.grading.grade import grade
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
 
@@ -161,7 +162,7 @@ def build(folder: Path, notebooks: dict, outside: Path) -> None:
 
 def executor():
     """What ``autograder grade`` uses (the sandboxed warm pool); unsandboxed only where that cannot run."""
-    from autograder import executors
+    from autograder.sandbox import executors
 
     try:
         return executors.make_executor(None), True
@@ -557,7 +558,7 @@ def test_killed_and_rerun_gives_the_same_grades_without_duplicates(tmp_path):
 
 @pytest.mark.parametrize("metadata", ["oops", ["x"], {"grade_id": ["a", "list"]}, None, {"grade_id": "q1_tensors"}])
 def test_malformed_grading_metadata_is_repaired_not_fatal(spare_course, metadata):
-    from autograder.sanitize import sanitize
+    from autograder.grading.sanitize import sanitize
 
     _, db_url = spare_course
     nb = S.edit(S.solution(), lambda nb: S.cell(nb, "q1_tensors").metadata.__setitem__("nbgrader", metadata))

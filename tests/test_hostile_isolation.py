@@ -19,9 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import executors
-from autograder.execute import Outcome, Task
-from autograder.sandbox import GIB, WORK_DIR, Limits, unavailable_reason
+from autograder.grading.execute import Outcome, Task
+from autograder.sandbox import executors
+from autograder.sandbox.bubblewrap import GIB, WORK_DIR, Limits, unavailable_reason
 
 LIMITS = Limits(memory=3 * GIB, file_size=64 << 20, processes=128)
 needs_sandbox = pytest.mark.skipif(unavailable_reason() is not None, reason=f"no sandbox here: {unavailable_reason()}")
@@ -295,7 +295,7 @@ def test_a_lost_worker_runs_its_notebooks_again_and_only_a_repeat_killer_gets_er
 
 
 def test_output_limit_keeps_each_output_and_the_notebook_under_their_caps_with_one_note_per_cell():
-    from autograder.execute import OutputLimit
+    from autograder.grading.execute import OutputLimit
 
     # letters that the truncation note does not contain, so counting them counts what was kept
     limit = OutputLimit(per_output=1000, per_notebook=3000)

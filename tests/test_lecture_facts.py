@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from autograder import notebook
+from autograder.course import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
 """Every lecture executes top to bottom, and shows what is stored in it (up to the last printed
-digits of floats, see autograder.notebook), also with other CPU kernels than this machine's."""
+digits of floats, see autograder.course.notebook), also with other CPU kernels than this machine's."""
 
 from pathlib import Path
 
@@ -7,7 +7,8 @@ import nbformat.v4 as nbf
 import pytest
 import torch
 
-from autograder import colab, notebook
+from autograder import colab
+from autograder.course import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURES = sorted((ROOT / "course").glob("*.ipynb"))

@@ -8,6 +8,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # so that `tests.mistakes` imports
 
 from fairness import grade_variant  # noqa: E402
+
 from tests.mistakes import corpus  # noqa: E402
 
 CORPUS = corpus()

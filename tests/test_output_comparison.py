@@ -5,7 +5,7 @@ changed, shapes, dtypes, grad_fn names, exception text, prose, missing or extra 
 import nbformat.v4 as nbf
 import pytest
 
-from autograder import notebook
+from autograder.course import notebook
 
 
 def stdout_cell(text, tags=()):

@@ -15,7 +15,8 @@ import pytest
 import submissions as S
 from fairness import grade_variant
 
-from autograder import course, secret
+from autograder import course
+from autograder.grading import secret
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = course.assignments(ROOT)
@@ -110,10 +111,10 @@ def test_the_course_secret_is_ignored_by_git():
 def batches(tmp_path_factory):
     from test_hostile import course_copy
 
-    from autograder import executors
     from autograder.cli import ensure_registered
-    from autograder.generate import generate
-    from autograder.grade import grade
+    from autograder.course.generate import generate
+    from autograder.grading.grade import grade
+    from autograder.sandbox import executors
 
     base = tmp_path_factory.mktemp("same")
     root, db_url = course_copy(base)

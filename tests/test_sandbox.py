@@ -16,9 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import executors
-from autograder.execute import Task
-from autograder.sandbox import GIB, Limits, bwrap_argv, parse_size, unavailable_reason
+from autograder.grading.execute import Task
+from autograder.sandbox import executors
+from autograder.sandbox.bubblewrap import GIB, Limits, bwrap_argv, parse_size, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = Limits(memory=3 * GIB, file_size=64 << 20, processes=128)
@@ -92,7 +92,7 @@ def test_sandbox_command_has_the_essential_flags():
 
 
 def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch, capsys):
-    monkeypatch.setattr("autograder.sandbox.unavailable_reason", lambda: "`bwrap` is not installed")
+    monkeypatch.setattr("autograder.sandbox.bubblewrap.unavailable_reason", lambda: "`bwrap` is not installed")
     with pytest.raises(SystemExit, match="--no-sandbox"):
         executors.make_executor(2)
     assert isinstance(executors.make_executor(2, sandbox=False), executors.LocalExecutor)

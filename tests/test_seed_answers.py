@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import notebook
+from autograder.course import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course, notebook, reference, spec
+from autograder import course, spec
+from autograder.course import notebook
+from autograder.grading import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = course.assignments(ROOT)

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course, notebook
-from autograder.generate import generate
+from autograder import course
+from autograder.course import notebook
+from autograder.course.generate import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = course.assignments(ROOT)

@@ -18,11 +18,12 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from autograder import inert, report, spec
+from autograder import spec
 from autograder.decide import decide_item, decide_probe
-from autograder.execute import Outcome, Task, parse_probe_reply
-from autograder.sanitize import BEGIN_HIDDEN, END_HIDDEN, without_hidden_tests
-from autograder.untrusted import INVALID, plain_value
+from autograder.grading import inert, report
+from autograder.grading.execute import Outcome, Task, parse_probe_reply
+from autograder.grading.sanitize import BEGIN_HIDDEN, END_HIDDEN, without_hidden_tests
+from autograder.grading.untrusted import INVALID, plain_value
 
 # ------------------------------------------------------------------------------------------------
 # Probe replies
@@ -114,7 +115,7 @@ def test_huge_number_read_from_plain_data_is_infinite_not_an_exception():
 
 
 def test_absorb_marks_only_that_notebook_error_and_names_the_student(caplog, monkeypatch, tmp_path):
-    from autograder import grade
+    from autograder.grading import grade
 
     item = spec.Item("q3", 2, (PROBE,))
     run = grade.AssignmentRun("ex01", spec.Assignment("ex01", (item,)), {"ex01.ipynb": [item]},
@@ -127,7 +128,7 @@ def test_absorb_marks_only_that_notebook_error_and_names_the_student(caplog, mon
 
     monkeypatch.setattr(grade, "decide_item", broken)
     monkeypatch.setattr(grade.reference, "expected_values", lambda *a: [None])
-    with caplog.at_level(logging.WARNING, logger="autograder.grade"):
+    with caplog.at_level(logging.WARNING, logger="autograder.grading.grade"):
         grade.absorb(run, task, Outcome("ok", {"q3": [{"ok": True, "value": 1.0}]}), tmp_path)
     result = run.results["mallory"]
     assert result.status == "error" and "ex01.ipynb" in result.detail
@@ -165,7 +166,7 @@ def gradebook(tmp_path_factory):
     import submissions as S
 
     from autograder.cli import ensure_registered
-    from autograder.generate import ensure_alembic_on_path, generate
+    from autograder.course.generate import ensure_alembic_on_path, generate
 
     base = tmp_path_factory.mktemp("untrusted")
     root = S.copy_course(base / "course")
@@ -178,7 +179,7 @@ def gradebook(tmp_path_factory):
 def test_sanitize_of_a_pathological_check_cell_is_bounded(gradebook):
     import submissions as S
 
-    from autograder.sanitize import sanitize
+    from autograder.grading.sanitize import sanitize
 
     nb = S.replace_source(S.solution(), "q1_tensors", 'check("q1_tensors")\n' + f"{BEGIN_HIDDEN}\n" * 45_000)
     started = time.perf_counter()
@@ -196,7 +197,7 @@ def test_sanitize_of_a_pathological_check_cell_is_bounded(gradebook):
 def test_oversized_notebooks_are_invalid_before_any_cell_work(gradebook, change, why):
     import submissions as S
 
-    from autograder.sanitize import InvalidSubmission, sanitize
+    from autograder.grading.sanitize import InvalidSubmission, sanitize
 
     nb = S.edit(S.solution(), change)
     with pytest.raises(InvalidSubmission, match=why):

@@ -10,7 +10,7 @@ import csv
 import sys
 from pathlib import Path
 
-from . import cli, course
+from autograder import cli, course
 
 
 def main() -> int:

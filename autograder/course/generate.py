@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import course, notebook
+from autograder import course
+from autograder.course import notebook
 
 
 def course_directory(root: Path, **overrides):

@@ -3,8 +3,8 @@
 Every committed notebook is stored in one canonical form, so that a regenerated or re-executed
 notebook can be compared byte for byte:
 
-    python -m autograder.notebook normalize PATH...      # rewrite in canonical form
-    python -m autograder.notebook execute PATH...        # execute lectures in place, store outputs
+    python -m autograder.course.notebook normalize PATH...      # rewrite in canonical form
+    python -m autograder.course.notebook execute PATH...        # execute lectures in place, store outputs
 
 A re-executed lecture is compared with its stored outputs by ``output_differences``. Text is
 compared exactly, except what legitimately varies between machines (BLAS and SIMD kernels,
@@ -253,7 +253,7 @@ def output_differences(stored, fresh) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.notebook", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.course.notebook", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["normalize", "execute"])
     parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .ids import DEFAULT_FOLDER_PATTERN, DEFAULT_ID_PATTERN, STUDENT_ID
+from autograder.grading.ids import DEFAULT_FOLDER_PATTERN, DEFAULT_ID_PATTERN, STUDENT_ID
 
 MAX_ENTRY_BYTES = 20_000_000  # what `grade` accepts for one notebook
 MAX_TOTAL_BYTES = 2_000_000_000

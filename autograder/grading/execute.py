@@ -27,9 +27,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from . import plain
-from .integrity import HarnessWatch
-from .reference import is_check_cell
+from autograder import plain
+from autograder.grading.integrity import HarnessWatch
+from autograder.grading.reference import is_check_cell
 
 HARNESS_SOURCE = inspect.getsource(plain)
 CELL_TIMEOUT = 30
@@ -213,9 +213,9 @@ class ProbingClient(NotebookClient):
 
 
 def parse_probe_reply(reply: dict | None, count: int) -> list | None:
-    """The probe results in an execute reply, each checked (see :mod:`autograder.untrusted`), or None
+    """The probe results in an execute reply, each checked (see :mod:`autograder.grading.untrusted`), or None
     if the reply holds no list of ``count`` results at all. Never raises, whatever the reply holds."""
-    from .untrusted import MAX_REPLY_CHARS, parse_reply_text
+    from autograder.grading.untrusted import MAX_REPLY_CHARS, parse_reply_text
 
     try:
         data = reply["content"]["user_expressions"]["result"]
@@ -234,7 +234,7 @@ async def run_async(task: Task, cwd: Path, make_client_kw: Callable[[], dict] | 
     """Execute ``task`` with a fresh kernel in ``cwd``; never raises for anything the notebook does.
 
     ``make_client_kw`` may supply extra NotebookClient arguments, e.g. ``km`` (a kernel manager
-    that gets the kernel from a sandboxed fork server, see :mod:`autograder.warmkernel`)."""
+    that gets the kernel from a sandboxed fork server, see :mod:`autograder.sandbox.warmkernel`)."""
 
     nb = nbformat.reads(task.nb_json, as_version=4)
     client = ProbingClient(

@@ -15,45 +15,18 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, inert, integrity, record, reference, report, secret, spec
-from . import results as results_store
-from .decide import ItemResult, decide_item
-from .execute import Task
-from .executors import Executor, LocalExecutor
-from .ids import STUDENT_ID
-from .sanitize import InvalidSubmission, sanitize
-from .untrusted import INVALID
+from autograder import course, spec
+from autograder.decide import ItemResult, decide_item
+from autograder.grading import inert, integrity, record, reference, report, secret
+from autograder.grading import results as results_store
+from autograder.grading.execute import Task
+from autograder.grading.ids import STUDENT_ID
+from autograder.grading.results import StudentResult
+from autograder.grading.sanitize import InvalidSubmission, sanitize
+from autograder.grading.untrusted import INVALID
+from autograder.sandbox.executors import Executor, LocalExecutor
 
 LOG = logging.getLogger(__name__)
-STATUS_ORDER = ["ok", "timeout", "error", "crashed", "invalid", "missing"]  # later = worse
-
-
-@dataclass
-class StudentResult:
-    student: str
-    assignment: str
-    status: str = "ok"
-    score: float = 0.0
-    max_score: float = 0.0
-    items: list[ItemResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    detail: str = ""
-    seconds: float = 0.0
-    review: str = ""  # for the instructor only, never in feedback: integrity.REVIEW and what was seen
-
-    def worsen(self, status: str, detail: str) -> None:
-        if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
-            self.status = status
-        self.detail = "; ".join(d for d in (self.detail, detail) if d)
-
-    def row(self, prefix: str = "") -> dict:
-        row = {"student_id": self.student, "assignment": self.assignment, "score": round(self.score, 4),
-               "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2),
-               "notes": "; ".join(self.notes), "review": self.review}
-        row.update({prefix + item.id: item.score for item in self.items})
-        return row
-
-
 def find_students(submissions: Path, only: list[str] | None) -> list[str]:
     if not submissions.is_dir():
         raise SystemExit(f"error: submissions folder {submissions} does not exist")

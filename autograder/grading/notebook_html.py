@@ -17,7 +17,7 @@ import re
 import bleach
 import mistune
 
-from .reference import is_check_cell
+from autograder.grading.reference import is_check_cell
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote",

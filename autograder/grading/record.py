@@ -7,7 +7,7 @@ import warnings
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from .decide import ItemResult
+from autograder.decide import ItemResult
 
 
 def record(db_url: str, assignment: str, student: str, notebook: str, items: list[ItemResult]) -> None:

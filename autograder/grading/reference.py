@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, plain
+from autograder import course, plain
 
 
 def is_check_cell(cell) -> bool:
@@ -51,7 +51,7 @@ def evaluate(assignment: str, root: Path, expressions: list[str]) -> list[dict]:
 
 def expected_values(assignment: str, root: Path, probes: list) -> list:
     """The reference result of each probe that is compared with one (None for the others)."""
-    from .spec import Reference
+    from autograder.spec import Reference
 
     wanted = [i for i, p in enumerate(probes) if isinstance(p.expect, Reference)]
     values: list = [None] * len(probes)

@@ -8,9 +8,9 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from .integrity import REVIEW
-from .notebook_html import CSP, NotebookRenderer, check_ids
-from .notebook_html import STYLE as NOTEBOOK_STYLE
+from autograder.grading.integrity import REVIEW
+from autograder.grading.notebook_html import CSP, NotebookRenderer, check_ids
+from autograder.grading.notebook_html import STYLE as NOTEBOOK_STYLE
 
 CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds", "notes", "review"]
 

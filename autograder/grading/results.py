@@ -9,12 +9,40 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .decide import ItemResult, ProbeResult
+from autograder.decide import ItemResult, ProbeResult
 
 FILE = "result.json"
+
+STATUS_ORDER = ["ok", "timeout", "error", "crashed", "invalid", "missing"]  # later = worse
+
+
+@dataclass
+class StudentResult:
+    student: str
+    assignment: str
+    status: str = "ok"
+    score: float = 0.0
+    max_score: float = 0.0
+    items: list[ItemResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    detail: str = ""
+    seconds: float = 0.0
+    review: str = ""  # for the instructor only, never in feedback: integrity.REVIEW and what was seen
+
+    def worsen(self, status: str, detail: str) -> None:
+        if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
+            self.status = status
+        self.detail = "; ".join(d for d in (self.detail, detail) if d)
+
+    def row(self, prefix: str = "") -> dict:
+        row = {"student_id": self.student, "assignment": self.assignment, "score": round(self.score, 4),
+               "max_score": self.max_score, "status": self.status, "detail": self.detail, "seconds": round(self.seconds, 2),
+               "notes": "; ".join(self.notes), "review": self.review}
+        row.update({prefix + item.id: item.score for item in self.items})
+        return row
 
 
 def path(root: Path, student: str, assignment: str) -> Path:
@@ -31,8 +59,6 @@ def save(root: Path, result) -> None:
 
 
 def load(root: Path, student: str, assignment: str):
-    from .grade import StudentResult
-
     data = json.loads(path(root, student, assignment).read_text(encoding="utf-8"))
     items = [ItemResult(**{**item, "probes": [ProbeResult(**p) for p in item["probes"]]}) for item in data.pop("items")]
     return StudentResult(**data, items=items)

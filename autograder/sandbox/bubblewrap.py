@@ -3,7 +3,7 @@
 Inside: no network, its own PID/IPC/UTS namespaces, no capabilities, an unprivileged uid (so
 RLIMIT_NPROC binds; it never binds root), the host read-only and only what Python needs visible
 (system dirs, the interpreter, the venv, this package). Writable: size-capped tmpfs mounts for the
-kernel's cwd, /tmp and /dev/shm (each kernel gets fresh ones, see :mod:`autograder.forkserver`),
+kernel's cwd, /tmp and /dev/shm (each kernel gets fresh ones, see :mod:`autograder.sandbox.forkserver`),
 and the link folder that carries the kernel's ZMQ ``ipc`` sockets, since TCP cannot cross
 ``--unshare-net``: a size-capped tmpfs the grader mounts (:class:`LinkFolder`), in which the grader
 makes a fresh subfolder for each kernel. The course root, gradebook, solutions/, other
@@ -34,7 +34,7 @@ GIB = 1 << 30
 MIB = 1 << 20
 LINK_SIZE = 16 * MIB  # the link folder holds sockets and nothing else worth a byte
 CPU_PERIOD_US = 100_000
-log = logging.getLogger("autograder.sandbox")
+log = logging.getLogger("autograder.sandbox.bubblewrap")
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Where notebooks run: an interface small enough for a cluster engine to implement later.
 
-An executor takes :class:`~autograder.execute.Task` objects (plain data) and yields
+An executor takes :class:`~autograder.grading.execute.Task` objects (plain data) and yields
 ``(task, outcome)`` pairs as they finish, in any order. The grader's trusted process does all the
 deciding and recording; an executor only runs notebooks.
 
@@ -22,10 +22,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
-from .execute import Outcome, Task, run
-from .sandbox import Limits
+from autograder.grading.execute import Outcome, Task, run
+from autograder.sandbox.bubblewrap import Limits
 
-log = logging.getLogger("autograder.executors")
+log = logging.getLogger("autograder.sandbox.executors")
 LOST_TWICE = ("the notebook's worker process died twice while running it (killed, e.g. out of memory), "
               "the second time with no other notebook beside it")
 
@@ -131,7 +131,7 @@ def worker_server(limits: Limits, run_dir: str | None = None):
     global _server
     from multiprocessing.util import Finalize
 
-    from .forkserver import ForkServer
+    from autograder.sandbox.forkserver import ForkServer
 
     if _server is None or not _server.alive:
         if _server is not None:
@@ -144,9 +144,9 @@ def worker_server(limits: Limits, run_dir: str | None = None):
 def run_warm(task: Task, limits: Limits, run_dir: str | None = None) -> Outcome:
     """Run ``task`` on a kernel forked by this worker's warm server, then leave nothing of it behind."""
     global _server
-    from .forkserver import ForkServerError
-    from .sandbox import WORK_DIR
-    from .warmkernel import ForkServerKernelManager
+    from autograder.sandbox.bubblewrap import WORK_DIR
+    from autograder.sandbox.forkserver import ForkServerError
+    from autograder.sandbox.warmkernel import ForkServerKernelManager
 
     try:
         server = worker_server(limits, run_dir)
@@ -162,7 +162,7 @@ def run_warm(task: Task, limits: Limits, run_dir: str | None = None) -> Outcome:
 
 
 class WarmSandboxExecutor:
-    """Notebooks in parallel, each worker with one warm, sandboxed fork server (see :mod:`autograder.forkserver`).
+    """Notebooks in parallel, each worker with one warm, sandboxed fork server (see :mod:`autograder.sandbox.forkserver`).
 
     Kernel start and ``import torch`` are paid once per worker; each notebook still gets a fresh
     process, and the sandbox is emptied of processes and files between notebooks."""
@@ -194,8 +194,8 @@ class WarmSandboxExecutor:
             self.pool.shutdown()
             self.pool = None
         if self.run_dir:
-            from .forkserver import cgroup_prefix
-            from .sandbox import Cgroup, unmount_all_under
+            from autograder.sandbox.bubblewrap import Cgroup, unmount_all_under
+            from autograder.sandbox.forkserver import cgroup_prefix
 
             unmount_all_under(self.run_dir)  # link folders and cgroups of workers that died before closing them
             Cgroup.remove_all(cgroup_prefix(self.run_dir))
@@ -223,7 +223,7 @@ def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: s
     """The default executor for ``autograder grade``: warm sandboxed workers; unsandboxed only on request."""
     import sys
 
-    from .sandbox import parse_size, unavailable_reason
+    from autograder.sandbox.bubblewrap import parse_size, unavailable_reason
 
     if not sandbox:
         print("WARNING: --no-sandbox: student code runs UNSANDBOXED, with the grader's permissions "

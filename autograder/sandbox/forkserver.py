@@ -1,6 +1,6 @@
 """A warm kernel factory: pay ``import torch`` and ipykernel's imports once per worker, not per notebook.
 
-One long-lived process per worker runs inside the sandbox (``python -m autograder.forkserver``),
+One long-lived process per worker runs inside the sandbox (``python -m autograder.sandbox.forkserver``),
 imports the heavy modules once, and for each notebook forks a child that becomes a fresh
 ipykernel. Every notebook thus gets a pristine process: a student's monkeypatches and globals die
 with their child.
@@ -17,7 +17,7 @@ every notebook instead.
 
 The server talks to the grader over its stdin/stdout, one JSON object per line; all it does is
 spawn, poll, signal and reset. Forking is safe because nothing it imports starts a thread
-(``OMP_NUM_THREADS`` & co. are 1, see :data:`autograder.sandbox.THREAD_ENV`).
+(``OMP_NUM_THREADS`` & co. are 1, see :data:`autograder.sandbox.bubblewrap.THREAD_ENV`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import threading
 import time
 from pathlib import Path
 
-log = logging.getLogger("autograder.forkserver")
+log = logging.getLogger("autograder.sandbox.forkserver")
 
 # torch imports some of its parts on first use: the first optimizer pulls in torch._dynamo, the first
 # assert_close torch.distributed.tensor (about a second each). Paid here once, not in every notebook.
@@ -282,7 +282,14 @@ class ForkServer:
     def __init__(self, limits=None, uid: int | None = None, parent_dir: str | None = None, startup_timeout: float = 120):
         import tempfile
 
-        from .sandbox import WORK_DIR, Cgroup, Limits, LinkFolder, bwrap_argv, sandbox_uid
+        from autograder.sandbox.bubblewrap import (
+            WORK_DIR,
+            Cgroup,
+            Limits,
+            LinkFolder,
+            bwrap_argv,
+            sandbox_uid,
+        )
 
         self.limits = limits or Limits()
         self.uid = uid if uid is not None else sandbox_uid(os.getpid())
@@ -291,7 +298,7 @@ class ForkServer:
         self.private_dir = Path(tempfile.mkdtemp(prefix="autograder-conn-", dir=parent_dir))  # root's 0700: connection files
         self.kernel_dirs: list[Path] = []
         self.isolated = False
-        command = [sys.executable, "-m", "autograder.forkserver", WORK_DIR, str(self.limits.file_size), str(self.limits.processes)]
+        command = [sys.executable, "-m", "autograder.sandbox.forkserver", WORK_DIR, str(self.limits.file_size), str(self.limits.processes)]
         self.lock = threading.Lock()
         argv = bwrap_argv(command, link_dir=str(self.link_dir), uid=self.uid, limits=self.limits)
         # the sum over the sandbox: the server (~0.5 GiB with torch) + one kernel at its limit + its tmpfs
@@ -349,7 +356,7 @@ class ForkServer:
 
     def kernel_link(self) -> tuple[Path, str]:
         """A fresh folder for one kernel's sockets: its path here, and inside the sandbox."""
-        from .sandbox import LINK_DIR
+        from autograder.sandbox.bubblewrap import LINK_DIR
 
         folder = self.links.new_subfolder(self.uid)
         self.kernel_dirs.append(folder)

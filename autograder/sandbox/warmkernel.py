@@ -1,7 +1,7 @@
 """Plug the fork server into nbclient via jupyter_client's extension points.
 
 :class:`ForkServerKernelManager` is an ``AsyncKernelManager`` whose provisioner asks a
-:class:`~autograder.forkserver.ForkServer` for a kernel instead of starting a process, and whose
+:class:`~autograder.sandbox.forkserver.ForkServer` for a kernel instead of starting a process, and whose
 kernel spec says ``interrupt_mode: message`` (a SIGINT must go to the kernel through its control
 channel, not to a process the grader cannot see inside the PID namespace). The link is ZMQ
 ``ipc`` in a fresh folder per kernel, inside the link folder bound into the sandbox (TCP cannot
@@ -24,10 +24,10 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import default
 
-from .forkserver import ForkServer, ForkServerError
+from autograder.sandbox.forkserver import ForkServer, ForkServerError
 
 MAX_MESSAGE_BYTES = 32 << 20  # far above any honest output message, far below what hurts a worker
-KERNEL_SPEC = KernelSpec(argv=["(forked by autograder.forkserver)"], display_name="Python 3 (sandboxed)",
+KERNEL_SPEC = KernelSpec(argv=["(forked by autograder.sandbox.forkserver)"], display_name="Python 3 (sandboxed)",
                          language="python", interrupt_mode="message", metadata={})
 
 

@@ -100,8 +100,8 @@ def _div_expr(rng):
              "_label": "division by a plain number"}]
 
 
-_EXAMPLE = (f"(lambda u, v: (u + v) * (u - v))(torch.tensor(3.0, dtype=torch.float32, requires_grad=True), "
-            f"torch.tensor(2.0, dtype=torch.float32, requires_grad=True))")
+_EXAMPLE = ("(lambda u, v: (u + v) * (u - v))(torch.tensor(3.0, dtype=torch.float32, requires_grad=True), "
+            "torch.tensor(2.0, dtype=torch.float32, requires_grad=True))")
 _WITH_CONSTANT = "torch.tensor(2.0, dtype=torch.float32, requires_grad=True) * torch.tensor(5.0, dtype=torch.float32)"
 _SIGMOID_OF_PRODUCT = (0.679178699175393, 0.3268424906427211, 0.10894749688090702)  # σ(0.75), σ'(0.75)·1.5, σ'(0.75)·0.5
 

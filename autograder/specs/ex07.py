@@ -4,7 +4,20 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..spec import AllOf, Assignment, Close, Equal, Expectation, Hint, Item, Probe, Raised, Reference, Tensor, compare_numbers
+from ..spec import (
+    AllOf,
+    Assignment,
+    Close,
+    Equal,
+    Expectation,
+    Hint,
+    Item,
+    Probe,
+    Raised,
+    Reference,
+    Tensor,
+    compare_numbers,
+)
 
 INCREASES = ("the function value increases from step to step: the update has the wrong sign. "
              "Gradient descent subtracts: x ← x − lr · f'(x).")
