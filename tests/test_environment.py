@@ -30,3 +30,10 @@ def test_torch_is_pinned_for_development_but_loose_for_the_package():
     assert "torch==2.13.0" in (ROOT / "requirements-dev.txt").read_text().splitlines()
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"torch>=2.1"' in pyproject and "torch==" not in pyproject
+
+
+def test_postgres_driver_is_pinned_alike_for_pip_and_conda():
+    pins = set((ROOT / "requirements-dev.txt").read_text().splitlines())
+    conda_pin = re.search(r"- psycopg\[binary\]==(\S+)", (ROOT / "environment.yml").read_text()).group(1)
+    assert {f"psycopg=={conda_pin}", f"psycopg-binary=={conda_pin}"} <= pins
+    assert '"psycopg[binary]>=3.1"' in (ROOT / "pyproject.toml").read_text()
