@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := autograd-course
 
-.PHONY: lab test demo bootstrap check-dot generate clean
+.PHONY: lab test demo bootstrap check-dot generate book clean
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "error: Python >= 3.10 is needed (found %s); set PYTHON=python3.1x" % sys.version.split()[0])'
@@ -37,6 +37,11 @@ demo: bootstrap
 
 generate: bootstrap
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/autograder generate
+
+# The course book: site/en/ and site/ja/ from the stored notebooks (never executed), offline,
+# warnings as errors. Open site/en/index.html, or serve it: python3 -m http.server -d site
+book: $(STAMP)
+	$(BIN)/python docs/book.py
 
 clean:
 	rm -rf out autograded feedback submitted gradebook.db .pytest_cache
