@@ -11,13 +11,61 @@ from autograder.grading.ids import DEFAULT_FOLDER_PATTERN, DEFAULT_ID_PATTERN
 
 
 def cmd_generate(args) -> int:
+    from autograder.course import i18n
     from autograder.course.generate import generate
 
     root = course.require_root()
-    for assignment in args.assignments or course.assignments(root):
+    assignments = args.assignments or course.assignments(root)
+    for assignment in assignments:
         for path in generate(root, assignment, db_url=args.db_url):
             print(f"generated {path.relative_to(root)}")
+    # the translated exercises must carry the new code cells at once; their prose may lag (and is reported)
+    regenerated = [f"{course.RELEASE_DIR}/{a}/{a}.ipynb" for a in assignments]
+    for language in i18n.languages(root):
+        build_translations(root, language, allow_missing=True, only=regenerated)
     return 0
+
+
+def build_translations(root: Path, language: str, *, allow_missing: bool, only: list[str] | None = None) -> int:
+    from autograder.course import i18n
+
+    try:
+        written, missing = i18n.build(root, language, allow_missing=allow_missing, only=only)
+    except i18n.MissingTranslations as error:
+        print("\n".join(map(str, error.problems)), file=sys.stderr)
+        print(f"error: {len(error.problems)} cells lack a current translation; nothing written "
+              "(fix the catalogs, or pass --allow-missing to keep those cells in English)", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"built {path.relative_to(root)}")
+    for problem in missing:
+        print(f"in English: {problem}", file=sys.stderr)
+    if missing:
+        print(f"note: {len(missing)} {language} cells left in English: `autograder i18n check` lists them", file=sys.stderr)
+    return 0
+
+
+def cmd_i18n(args) -> int:
+    from autograder.course import i18n
+
+    root = course.require_root()
+    known = i18n.languages(root)
+    chosen = args.language or known
+    unknown = [language for language in chosen if language not in known]
+    if unknown:
+        raise SystemExit(f"error: no catalogs for {', '.join(unknown)} in {root / i18n.I18N_DIR}; known: {', '.join(known)}")
+    status = 0
+    for language in chosen:
+        if args.action == "update":
+            for path, counts in i18n.update(root, language).items():
+                print(f"updated {path}: {counts}")
+        elif args.action == "check":
+            problems = i18n.check(root, language)
+            print("\n".join(map(str, problems)) or f"{language}: every cell translated and current")
+            status = status or bool(problems)
+        else:
+            status = status or build_translations(root, language, allow_missing=args.allow_missing)
+    return int(status)
 
 
 def cmd_grade(args) -> int:
@@ -30,7 +78,7 @@ def cmd_grade(args) -> int:
     unknown = [a for a in args.assignment if a not in course.assignments(root)]
     if unknown:
         raise SystemExit(f"error: unknown assignment {', '.join(unknown)}; known: {', '.join(course.assignments(root))}")
-    executor = make_executor(args.workers, sandbox=not args.no_sandbox, memory=args.memory)
+    executor = make_executor(args.workers, sandbox=not args.no_sandbox, memory=args.memory, scheduler=args.scheduler)
     executor.start()  # the workers warm up while the gradebook is prepared
     ensure_alembic_on_path()
     db_url = args.db_url or course_directory(root).db_url
@@ -38,7 +86,7 @@ def cmd_grade(args) -> int:
         ensure_registered(root, assignment, db_url, generate)
     results = grade(args.assignment, Path(args.submissions), Path(args.out), root=root, db_url=db_url,
                     students=args.student, executor=executor, seed=args.seed, progress=not args.no_progress,
-                    cell_timeout=args.cell_timeout, notebook_timeout=args.timeout)
+                    cell_timeout=args.cell_timeout, notebook_timeout=args.timeout, resuming=args.resume)
     print(report.summary(results))
     print(f"grades: {Path(args.out) / 'grades.csv'}\nfeedback: {Path(args.out) / 'feedback'}/<student>/<assignment>.html")
     return 0
@@ -94,7 +142,7 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """nbgrader's own CSV export, with the status column nbgrader does not have."""
+    """nbgrader's own CSV export, with the status column nbgrader does not have; or an LMS's import layout."""
     import csv
     import tempfile
 
@@ -106,6 +154,8 @@ def cmd_export(args) -> int:
 
     root = course.require_root()
     db_url = args.db_url or course_directory(root).db_url
+    if args.format != "nbgrader":
+        return export_for_lms(args, db_url)
     with tempfile.TemporaryDirectory() as scratch, Gradebook(db_url) as gb:
         plugin = CsvExportPlugin()
         plugin.to = str(Path(scratch) / "grades.csv")
@@ -124,6 +174,23 @@ def cmd_export(args) -> int:
     return 0
 
 
+def export_for_lms(args, db_url: str) -> int:
+    from autograder.grading.export import export_lms
+
+    lms_ids = dict(pair.split("=", 1) for pair in args.lms_id or [] if "=" in pair)
+    try:
+        count = export_lms(db_url, Path(args.out), args.format, args.id_column, lms_ids)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    print(f"exported {count} students to {args.out} ({args.format} gradebook import layout)")
+    return 0
+
+
+DB_URL_HELP = ("gradebook URL, any SQLAlchemy URL: sqlite:///gradebook.db, or a PostgreSQL server "
+               "postgresql+psycopg://USER:PASSWORD@HOST:5432/DB (pip install 'autograd-course[postgres]') "
+               "(default: the course's nbgrader config)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Generate, grade and report on the course's exercises.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("assignments", nargs="*", help="assignments to generate (default: all)")
     gen.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader config)")
     gen.set_defaults(func=cmd_generate)
+
+    tr = sub.add_parser("i18n", help="translations: merge the English into the PO catalogs, list what to translate, build",
+                        description="update: merge every English notebook into i18n/<lang>/**.po (new cells get empty "
+                                    "entries, changed ones turn fuzzy, removed ones obsolete). check: list every entry "
+                                    "to translate or revise, with file and cell id (exit 1 if any). build: write "
+                                    "<lang>/course/*.ipynb and <lang>/exercises/<a>/<a>.ipynb from the English notebooks "
+                                    "and the catalogs.")
+    tr.add_argument("action", choices=["update", "check", "build"])
+    tr.add_argument("--language", action="append", metavar="LANG", help="only this language (repeatable; default: all in i18n/)")
+    tr.add_argument("--allow-missing", action="store_true",
+                    help="build: keep a cell in English when its translation is missing, fuzzy or stale (default: error)")
+    tr.set_defaults(func=cmd_i18n)
 
     gr = sub.add_parser("grade", help="grade the submissions of one or more assignments",
                         description="Grade DIR/<student_id>/<notebook>.ipynb for each ASSIGNMENT; write OUT/grades.csv "
@@ -142,12 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--out", required=True, metavar="OUT", help="folder for grades.csv and feedback/")
     gr.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     gr.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: CPU count)")
-    gr.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader config)")
+    gr.add_argument("--db-url", help=DB_URL_HELP)
+    gr.add_argument("--resume", action="store_true",
+                    help="after an interrupted run: grade only the submissions not recorded yet (an unchanged "
+                         "submission keeps its stored result; a changed one is graded again)")
     gr.add_argument("--seed", type=int, default=None, help="draw hidden-check inputs from this seed instead of the course secret (for tests and demos)")
     gr.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--timeout", type=int, default=300, help="seconds per notebook (default 300)")
     gr.add_argument("--no-progress", action="store_true", help="no progress bar")
     gr.add_argument("--memory", default=None, metavar="SIZE", help="address-space limit per kernel, e.g. 4G (default 4G)")
+    gr.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run the notebooks on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for a "
+                         "LocalCluster here (needs the cluster extra; see the README)")
     gr.add_argument("--no-sandbox", action="store_true",
                     help="run student code unsandboxed, one fresh kernel per notebook (where bubblewrap is missing)")
     gr.set_defaults(func=cmd_grade)
@@ -170,9 +255,20 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     fb.set_defaults(func=cmd_feedback)
 
-    ex = sub.add_parser("export", help="export every grade in the gradebook to CSV, with a status column")
+    ex = sub.add_parser("export", help="export every grade in the gradebook to CSV, with a status column, "
+                                       "or in the layout Canvas or Moodle imports")
     ex.add_argument("--out", required=True, metavar="FILE")
-    ex.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader config)")
+    ex.add_argument("--db-url", help=DB_URL_HELP)
+    ex.add_argument("--format", choices=["nbgrader", "canvas", "moodle"], default="nbgrader",
+                    help="nbgrader: one row per student and assignment, with status (default); canvas / moodle: "
+                         "one row per student, one column per assignment, as their gradebook import reads it")
+    ex.add_argument("--id-column", metavar="NAME",
+                    help="the column that holds the student id: for canvas one of ID, SIS User ID, SIS Login ID "
+                         "(default SIS Login ID); for moodle one of ID number, Email address, Username, User ID "
+                         "(default ID number)")
+    ex.add_argument("--lms-id", action="append", metavar="ASSIGNMENT=ID",
+                    help="canvas: the Canvas id of an assignment, so its column is 'ASSIGNMENT (ID)' (repeatable); "
+                         "without it Canvas creates a new assignment")
     ex.set_defaults(func=cmd_export)
     return parser
 

@@ -219,12 +219,23 @@ def warm_up(limits: Limits, run_dir: str) -> None:
         pass
 
 
-def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: str | None = None):
-    """The default executor for ``autograder grade``: warm sandboxed workers; unsandboxed only on request."""
+def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: str | None = None,
+                  scheduler: str | None = None):
+    """The default executor for ``autograder grade``: warm sandboxed workers; unsandboxed only on request.
+
+    ``scheduler`` (``tcp://HOST:PORT`` or ``local``): the notebooks run on a Dask cluster instead,
+    always sandboxed; each worker checks that it can sandbox when it joins."""
     import sys
 
     from autograder.sandbox.bubblewrap import parse_size, unavailable_reason
 
+    limits = Limits() if memory is None else Limits(memory=parse_size(memory))
+    if scheduler:
+        if not sandbox:
+            raise SystemExit("error: --no-sandbox cannot be used with --scheduler: a cluster grades only in the sandbox")
+        from autograder.sandbox.dask import dask_executor
+
+        return dask_executor(scheduler, workers, limits)
     if not sandbox:
         print("WARNING: --no-sandbox: student code runs UNSANDBOXED, with the grader's permissions "
               "(network, files, processes). Grade only code you trust this way.", file=sys.stderr)
@@ -233,5 +244,4 @@ def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: s
     if reason:
         raise SystemExit(f"error: cannot sandbox student code: {reason}.\n"
                          "Install bubblewrap, or pass --no-sandbox to run student code unsandboxed (only for code you trust).")
-    limits = Limits() if memory is None else Limits(memory=parse_size(memory))
     return WarmSandboxExecutor(workers, limits)
