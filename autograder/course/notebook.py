@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import os
 import re
 import sys
@@ -60,10 +61,12 @@ def normalize(nb, *, keep_outputs: bool):
         kernelspec=dict(KERNELSPEC),
         language_info={"name": "python", **({"version": language["version"]} if keep_outputs and "version" in language else {})},
     )
-    for index, cell in enumerate(nb.cells):
+    taken = {cell.get("id") for cell in nb.cells}
+    for cell in nb.cells:
         cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA})
         if not cell.get("id"):
-            cell.id = f"cell-{index:03d}"
+            cell.id = new_cell_id(cell, taken)
+            taken.add(cell.id)
         if cell.cell_type == "code":
             if not keep_outputs:
                 cell.outputs, cell.execution_count = [], None
@@ -71,6 +74,20 @@ def normalize(nb, *, keep_outputs: bool):
         cell.pop("attachments", None) if not cell.get("attachments") else None
     nbformat.validate(nb)
     return nb
+
+
+def new_cell_id(cell, taken: set) -> str:
+    """An id for a cell that has none: derived from its content, so normalising is deterministic.
+
+    Never a position (``cell-005`` would collide after an insertion) and never an id already in the
+    notebook: translations and nbgrader key cells by id, so an existing id must keep its cell.
+    """
+    digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+    candidate, suffix = f"cell-{digest}", 1
+    while candidate in taken:
+        suffix += 1
+        candidate = f"cell-{digest}-{suffix}"
+    return candidate
 
 
 def coalesce_streams(outputs: list) -> list:
