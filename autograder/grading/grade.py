@@ -17,7 +17,7 @@ import nbformat
 
 from autograder import course, spec
 from autograder.decide import ItemResult, decide_item
-from autograder.grading import inert, integrity, record, reference, report, secret
+from autograder.grading import inert, integrity, record, reference, report, resume, secret
 from autograder.grading import results as results_store
 from autograder.grading.execute import Task
 from autograder.grading.ids import STUDENT_ID
@@ -75,10 +75,18 @@ class AssignmentRun:
     plans: dict[tuple[str, str], dict[str, list[spec.Probe]]] = field(default_factory=dict)
     copies: dict[tuple[str, str], dict[str, tuple[int, str] | None]] = field(default_factory=dict)  # integrity
 
+    pending: dict[str, int] = field(default_factory=dict)  # student -> notebooks not decided yet
+    fingerprints: dict[str, str] = field(default_factory=dict)  # student -> what is graded (resume.fingerprint)
+    resumed: list[str] = field(default_factory=list)  # students whose stored result was recorded before
 
 def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, students: list[str] | None,
-            course_secret: str, cell_timeout: int, notebook_timeout: int) -> tuple[AssignmentRun, list[Task]]:
-    """Read and sanitize every submitted notebook; fill the hidden probes from the secret; make the tasks."""
+            course_secret: str, cell_timeout: int, notebook_timeout: int,
+            resuming: bool = False) -> tuple[AssignmentRun, list[Task]]:
+    """Read and sanitize every submitted notebook; fill the hidden probes from the secret; make the tasks.
+
+    When ``resuming``, a student whose exact submission was recorded before keeps that stored result
+    and gets no task.
+    """
     the_spec = spec.load(assignment)
     plan = spec.hidden_plan(the_spec, course_secret)  # one plan for everyone: same code, same grade
     by_notebook = item_notebooks(root, assignment, the_spec.items)
@@ -86,6 +94,13 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
     run, tasks = AssignmentRun(assignment, the_spec, by_notebook, results), []
     for student, result in results.items():
         if (submissions / student).is_symlink():
+        run.fingerprints[student] = resume.fingerprint(submissions / student, list(by_notebook), course_secret,
+                                                       (cell_timeout, notebook_timeout))
+        stored = resume.recorded_result(root, student, assignment, run.fingerprints[student]) if resuming else None
+        if stored is not None:
+            results[student] = stored
+            run.resumed.append(student)
+            continue
             result.worsen("invalid", "the student folder is a symlink (symlinks are not followed)")
             continue
         for nb_name, items in by_notebook.items():
@@ -109,10 +124,11 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
             expressions = {gid: [p.expr for p in ps] + ([copies[gid][1]] if copies[gid] else []) for gid, ps in probes.items()}
             tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb), expressions, cell_timeout, notebook_timeout))
     return run, tasks
+            run.pending[student] = run.pending.get(student, 0) + 1
 
 
-def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
-    """Decide the items of one finished notebook, in this (trusted) process."""
+def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> list[ItemResult]:
+    """Decide the items of one finished notebook, in this (trusted) process; returns them."""
     result = run.results[task.student]
     result.seconds += outcome.seconds
     if outcome.status != "ok":
@@ -135,6 +151,7 @@ def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> None:
             LOG.error("saving the autograded notebook of %s/%s/%s failed: %s: %s", task.student, run.assignment,
                       task.notebook, type(error).__name__, str(error)[:200])
 
+    return decided
 
 def decide_notebook_item(run: AssignmentRun, task: Task, item: spec.Item, outcome, root: Path) -> ItemResult:
     probes = run.plans[(task.student, task.notebook)][item.id]
@@ -156,31 +173,68 @@ def contradicted_copies(copies: dict, observed: dict) -> str:
     return ""
 
 
-def finish(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:
-    """Total the scores, record them in the gradebook, write feedback and the stored results."""
+def record_notebook(run: AssignmentRun, student: str, notebook: str, decided: list[ItemResult], db_url: str) -> None:
+    """Into the gradebook now, not at the end of the batch; a grade set by hand in formgrader stays."""
+    if decided:
+        keep_hand_set(run.results[student], decided, record.record(db_url, run.assignment, student, Path(notebook).stem, decided))
+
+
+def keep_hand_set(result: StudentResult, items: list[ItemResult], hand_set: dict[str, float]) -> None:
+    """The grades file and feedback show the grade that stands: the instructor's, with a note saying so."""
+    for item in items:
+        if item.id in hand_set:
+            LOG.warning("%s/%s: %s keeps the score %g set by hand in formgrader (the autograder gave %g; not recorded)",
+                        result.student, result.assignment, item.id, hand_set[item.id], item.score)
+            result.detail = "; ".join(d for d in (result.detail, f"{item.id}: kept the score {hand_set[item.id]:g} "
+                                                  f"set by hand (the autograder gave {item.score:g})") if d)
+            item.score = hand_set[item.id]
+
+
+def notebook_done(run: AssignmentRun, student: str, out: Path, *, root: Path, db_url: str) -> None:
+    """Count down the student's notebooks; the last one finishes the student."""
+    run.pending[student] -= 1
+    if run.pending[student] == 0:
+        finish_student(run, student, out, root=root, db_url=db_url)
+
+
+def finish_student(run: AssignmentRun, student: str, out: Path, *, root: Path, db_url: str) -> None:
+    """Total the student's score, write feedback and the stored result, then mark it recorded (for --resume)."""
+    result = run.results[student]
     order = [item.id for item in run.spec.items]
     for student, result in run.results.items():
-        result.items.sort(key=lambda i: order.index(i.id))
-        result.score = round(sum(i.score for i in result.items), 4)
-        if not result.items:  # nothing was run (missing, invalid): no stale grades from an earlier run
-            record.remove(db_url, run.assignment, student)
-        for nb_name, items in run.by_notebook.items():
-            decided = [i for i in result.items if i.id in {it.id for it in items}]
-            if decided:
-                record.record(db_url, run.assignment, student, Path(nb_name).stem, decided)
-        shown = autograded_notebooks(root, student, run.assignment) if result.items else []  # never a stale copy
-        write_feedback(out / "feedback" / student / f"{run.assignment}.html", result, shown)
-        results_store.save(root, result)
+    result.items.sort(key=lambda i: order.index(i.id))
+    result.score = round(sum(i.score for i in result.items), 4)
+    if not result.items:  # nothing was run (missing, invalid): no stale grades from an earlier run
+        kept = record.remove(db_url, run.assignment, student)
+        if kept:
+            LOG.warning("%s/%s: the submission keeps its grades set by hand in formgrader (%s)", student, run.assignment,
+                        ", ".join(f"{k} {v:g}" for k, v in kept.items()))
+            result.detail = "; ".join(d for d in (result.detail, "the gradebook keeps the grades set by hand") if d)
+    shown = autograded_notebooks(root, student, run.assignment) if result.items else []  # never a stale copy
+    write_feedback(out / "feedback" / student / f"{run.assignment}.html", result, shown)
+    results_store.save(root, result)
+    resume.mark_recorded(root, student, run.assignment, run.fingerprints[student])
+
+
+def finish_unrun(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:
+    """Students with nothing to run are decided already; resumed ones only get their feedback again."""
+        if student in run.resumed:
+            shown = autograded_notebooks(root, student, run.assignment) if result.items else []
+            write_feedback(out / "feedback" / student / f"{run.assignment}.html", result, shown)
+        elif not run.pending.get(student):
+            finish_student(run, student, out, root=root, db_url=db_url)
 
 
 def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: Path, db_url: str,
           students: list[str] | None = None, executor: Executor | None = None,
           seed: int | None = None, progress: bool = True, cell_timeout: int = 30,
-          notebook_timeout: int = 300) -> list[StudentResult]:
+          notebook_timeout: int = 300, resuming: bool = False) -> list[StudentResult]:
     """Grade ``submissions/<student>/<notebook>.ipynb`` for one or more assignments in one batch.
 
     All notebooks of all the assignments go to the executor together, so its workers start once.
     """
+    Each student's grades are recorded as soon as they are decided; ``resuming`` skips the
+    submissions an earlier (killed) run recorded, and reports them from their stored results.
     names = [assignments] if isinstance(assignments, str) else list(assignments)
     executor = executor or LocalExecutor()
     executor.start()  # workers warm up while the submissions are read and sanitized
@@ -188,17 +242,22 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
     runs, tasks = {}, []
     for name in names:
         runs[name], new_tasks = prepare(name, submissions, root=root, db_url=db_url, students=students,
-                                        course_secret=course_secret, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+                                        course_secret=course_secret, cell_timeout=cell_timeout,
+                                        notebook_timeout=notebook_timeout, resuming=resuming)
         tasks += new_tasks
     finished = executor.map(tasks)
+        finish_unrun(runs[name], out, root=root, db_url=db_url)
+    if resuming:
+        skipped = sum(len(r.resumed) for r in runs.values())
+        print(f"resuming: {skipped} submission(s) already recorded, {len(tasks)} notebook(s) to grade", file=sys.stderr)
     if progress:
         from tqdm import tqdm
 
         finished = tqdm(finished, total=len(tasks), desc=f"grading {' '.join(names)}", unit="notebook", file=sys.stderr)
     for task, outcome in finished:
-        absorb(runs[task.assignment], task, outcome, root)
-    for run in runs.values():
-        finish(run, out, root=root, db_url=db_url)
+        decided = absorb(runs[task.assignment], task, outcome, root)
+        record_notebook(runs[task.assignment], task.student, task.notebook, decided, db_url)
+        notebook_done(runs[task.assignment], task.student, out, root=root, db_url=db_url)
     results = [r for run in runs.values() for r in run.results.values()]
     if len(names) == 1:
         items = [item.id for item in runs[names[0]].spec.items]

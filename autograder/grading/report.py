@@ -95,7 +95,7 @@ def probe_name(probe) -> str:
 
 
 def summary(results) -> str:
-    """Count per status, mean score, and the slowest notebooks."""
+    """Count per status, mean score, the slowest notebooks, and what the class missed (item_analysis)."""
     if not results:
         return "no submissions graded"
     counts = Counter(r.status for r in results)
@@ -107,4 +107,44 @@ def summary(results) -> str:
         lines.append(f"{REVIEW}: " + ", ".join(f"{r.student}/{r.assignment}" for r in flagged))
     slowest = sorted(results, key=lambda r: -r.seconds)[:3]
     lines.append("slowest: " + ", ".join(f"{r.student}/{r.assignment} {r.seconds:.1f}s" for r in slowest))
-    return "\n".join(lines)
+    return "\n".join(lines + item_analysis(results))
+
+
+TOP_HINTS = 3
+
+
+def item_analysis(results) -> list[str]:
+    """Per item: how many of the students whose notebook ran got full marks, and the hints they got most often.
+
+    A hint counts once per student (two probes failing with the same hint are one mistake). Students
+    with nothing graded (missing, invalid) are left out, so the share speaks of the work handed in.
+    """
+    lines = []
+    for assignment in sorted({r.assignment for r in results}):
+        graded = [r for r in results if r.assignment == assignment and r.items]
+        if not graded:
+            continue
+        lines.append(f"item analysis for {assignment} ({len(graded)} graded): full marks, most frequent hints")
+        for item_id in _item_order(graded):
+            lines += _item_lines(item_id, [i for r in graded for i in r.items if i.id == item_id])
+    return lines
+
+
+def _item_order(graded) -> list[str]:
+    order: list[str] = []
+    for result in graded:
+        order += [item.id for item in result.items if item.id not in order]
+    return order
+
+
+def _item_lines(item_id: str, items) -> list[str]:
+    full = sum(1 for item in items if item.passed)
+    hints = Counter(hint for item in items for hint in dict.fromkeys(p.hint for p in item.probes if not p.passed and p.hint))
+    lines = [f"  {item_id:<20} {full}/{len(items)} full marks ({100 * full / len(items):.0f}%)"]
+    lines += [f"      {count}x {_one_line(hint)}" for hint, count in hints.most_common(TOP_HINTS)]
+    return lines
+
+
+def _one_line(text: str, width: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
