@@ -19,7 +19,6 @@ taken from the machine's locale: it is an argument, read from the notebook's met
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,21 +51,32 @@ def translate(text: str, language: str | None) -> str:
     return translations(language).gettext(text)
 
 
-@dataclass(frozen=True)
-class Message:
-    """An English template (a msgid) and the values it is formatted with; a value may be a Message too."""
+class Message(str):
+    """A text built from values: its English rendering (it *is* that string, so English output and
+    every ``str`` operation stay as they were), plus the template (the msgid) and the values, which
+    may be Messages too, to render it in another language."""
 
     template: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any]
 
-    def english(self) -> str:
-        return self.render(ENGLISH)
+    def __new__(cls, template: str, params: dict[str, Any] | None = None):
+        params = dict(params or {})
+        # A text without values is its own template, taken literally (braces and all).
+        self = super().__new__(cls, template.format(**params) if params else template)
+        self.template, self.params = template, params
+        return self
+
+    def __reduce__(self):  # copy/deepcopy (dataclasses.asdict) keep the template
+        return (Message, (self.template, self.params))
 
     def render(self, language: str | None) -> str:
+        if language in (None, ENGLISH):
+            return str(self)
+        if not self.params:
+            return translate(self.template, language)
         values = {k: v.render(language) if isinstance(v, Message) else v for k, v in self.params.items()}
-        translated = translate(self.template, language)
         try:
-            return translated.format(**values)
+            return translate(self.template, language).format(**values)
         except (KeyError, IndexError, ValueError):  # a broken translation must not hide the feedback
             return self.template.format(**values)
 
@@ -90,8 +100,20 @@ def message(template: str, **params) -> Message:
 
 
 def fixed(text: str) -> Message:
-    """A translatable text without values."""
-    return Message(text, {})
+    """A translatable text without values (its template is the text itself, braces and all)."""
+    return Message(text)
+
+
+def as_message(text: str | None) -> Message | None:
+    """``text`` as a Message (a plain string is a fixed text: translated when the catalog has it)."""
+    if text is None or isinstance(text, Message):
+        return text
+    return fixed(text)
+
+
+def parts(text: str) -> dict | None:
+    """What to store beside an English text so that it can be rendered in another language."""
+    return text.to_plain() if isinstance(text, Message) and text.params else None
 
 
 def render(text: str, parts: dict | None, language: str | None) -> str:

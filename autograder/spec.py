@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from autograder.i18n import N_, Message, fixed, message
+
 # ---------------------------------------------------------------------------------------------
 # Reading numbers out of plain data
 
@@ -59,19 +61,22 @@ def _float(value: Any) -> float:
 
 
 def describe(value: Any) -> str:
-    """A short human description of a plain value, for feedback."""
+    """A short human description of a plain value, for feedback (a Message where it has words)."""
     if isinstance(value, dict):
         kind = value.get("type")
         if kind == "tensor":
             shown = value["values"]
-            return f"tensor({shown}, dtype={value['dtype']})" if shown is not None else f"tensor of shape {value['shape']}"
+            return f"tensor({shown}, dtype={value['dtype']})" if shown is not None else message(
+                "tensor of shape {shape}", shape=str(value["shape"]))
         if kind == "exception":
             return f"{value['class']}({value['message']!r})"
         if kind == "object":
-            return f"an object of type {value['class']}"
-        if kind in ("list", "tuple"):
-            return f"a {kind} of {len(value['items'])} items"
-        return kind or "a dict"
+            return message("an object of type {cls}", cls=str(value["class"]))
+        if kind == "list":
+            return message("a list of {count} items", count=len(value["items"]))
+        if kind == "tuple":
+            return message("a tuple of {count} items", count=len(value["items"]))
+        return kind or fixed("a dict")
     return repr(value)
 
 
@@ -115,11 +120,13 @@ class Reference(Expectation):
 
     def explain(self, observed, reference=None, reveal=True):
         if reference is None:
-            return "no reference value is available for this check"
+            return fixed("no reference value is available for this check")
         if numeric(reference) is None:
             if observed == reference:
                 return None
-            return f"expected {describe(reference)}, got {describe(observed)}" if reveal else f"got {describe(observed)}, which differs from the reference"
+            if reveal:
+                return message("expected {expected}, got {got}", expected=describe(reference), got=describe(observed))
+            return message("got {got}, which differs from the reference", got=describe(observed))
         return compare_numbers(observed, reference, self.rtol, self.atol, self.scalar_ok, reveal)
 
 
@@ -129,25 +136,27 @@ def compare_numbers(observed, expected, rtol, atol, scalar_ok, reveal=True) -> s
     if isinstance(observed, dict) and observed.get("type") == "tensor" and not observed["dtype"].startswith(
         ("float", "double", "half", "bfloat", "complex")
     ) and _has_fraction(expected):
-        return f"the tensor has integer dtype {observed['dtype']}; use a floating-point tensor"
+        return message("the tensor has integer dtype {dtype}; use a floating-point tensor", dtype=str(observed["dtype"]))
     got, want = numeric(observed), numeric(expected)
     if got is None:
-        return f"expected a number or tensor, got {describe(observed)}"
+        return message("expected a number or tensor, got {got}", got=describe(observed))
     if not scalar_ok and isinstance(expected, dict) and not isinstance(observed, dict):
-        return f"expected a tensor, got a plain {type(observed).__name__}"
+        return message("expected a tensor, got a plain {kind}", kind=type(observed).__name__)
     if _squeeze(got[0]) != _squeeze(want[0]) or len(got[1]) != len(want[1]):
-        return f"expected shape {tuple(want[0])}, got shape {tuple(got[0])}"
+        return message("expected shape {expected}, got shape {got}", expected=str(tuple(want[0])), got=str(tuple(got[0])))
     if all(_close(a, b, rtol, atol) for a, b in zip(got[1], want[1])):
         return None
     dtype_note = _dtype_note(observed, expected, rtol)
     if not reveal:
-        return f"got {_show(got[1], got[0])}, which differs from the reference solution on this input{dtype_note}"
+        return message("got {got}, which differs from the reference solution on this input{note}",
+                       got=_show(got[1], got[0]), note=dtype_note)
     digits = _digits_to_tell_apart(got[1], want[1])
-    return f"expected {_show(want[1], want[0], digits)}, got {_show(got[1], got[0], digits)}{dtype_note}"
+    return message("expected {expected}, got {got}{note}", expected=_show(want[1], want[0], digits),
+                   got=_show(got[1], got[0], digits), note=dtype_note)
 
 
 # A None where a number belongs says only that no value is there; for a .grad it is where no backward() arrived.
-NONE_MESSAGE = ("the value is None (a .grad stays None until a backward() reaches that tensor: backward() was not "
+NONE_MESSAGE = N_("the value is None (a .grad stays None until a backward() reaches that tensor: backward() was not "
                 "called, or it ran on a graph that does not contain this tensor)")
 _LOW_PRECISION = {"float32": 1e-7, "float16": 1e-3, "bfloat16": 1e-2, "half": 1e-3}
 
@@ -157,10 +166,10 @@ def _dtype_note(observed, expected, rtol) -> str:
     got_dtype = observed.get("dtype") if isinstance(observed, dict) and observed.get("type") == "tensor" else None
     want_dtype = expected.get("dtype") if isinstance(expected, dict) and expected.get("type") == "tensor" else None
     if got_dtype and want_dtype and got_dtype != want_dtype:
-        return f" (your result has dtype {got_dtype}, the expected one {want_dtype})"
+        return message(" (your result has dtype {got}, the expected one {expected})", got=got_dtype, expected=want_dtype)
     if got_dtype in _LOW_PRECISION and rtol < 10 * _LOW_PRECISION[got_dtype]:
-        return (f" (your result has dtype {got_dtype}, which keeps too few digits for this check: "
-                "compute in the dtype of the input, or in float64)")
+        return message(" (your result has dtype {got}, which keeps too few digits for this check: "
+                       "compute in the dtype of the input, or in float64)", got=got_dtype)
     return ""
 
 
@@ -201,17 +210,21 @@ def diagnose(got: list[float], want: list[float], rtol: float, atol: float, grad
     for factor in (2.0, 3.0, 0.5):
         if all(_close(a, factor * b, rtol, atol) for a, b in zip(got, want)):
             if grad and factor > 1:
-                return (f".grad is {factor:g}x the expected gradient: gradients accumulate in .grad, so backward() "
-                        f"probably ran {factor:g} times without zeroing it in between (x.grad = None, or zero_grad())")
-            return (f"the result is {factor:g}x the expected value in every entry: a constant factor is "
-                    f"{'missing' if factor < 1 else 'extra'} somewhere in your computation")
+                return message(".grad is {factor:g}x the expected gradient: gradients accumulate in .grad, so backward() "
+                               "probably ran {factor:g} times without zeroing it in between (x.grad = None, or zero_grad())",
+                               factor=factor)
+            if factor < 1:
+                return message("the result is {factor:g}x the expected value in every entry: a constant factor is "
+                               "missing somewhere in your computation", factor=factor)
+            return message("the result is {factor:g}x the expected value in every entry: a constant factor is "
+                           "extra somewhere in your computation", factor=factor)
     if all(_close(a, -b, rtol, atol) for a, b in zip(got, want)):
-        return "the result has the wrong sign: it is the expected value negated in every entry"
+        return fixed("the result has the wrong sign: it is the expected value negated in every entry")
     if all(abs(a) <= atol for a in got):
         if grad:
-            return (".grad is zero: no gradient arrived (was the graph cut with .detach(), .item() or torch.no_grad(), "
-                    "or .grad zeroed after backward()?)")
-        return "the result is zero in every entry, where the expected value is not"
+            return fixed(".grad is zero: no gradient arrived (was the graph cut with .detach(), .item() or torch.no_grad(), "
+                         "or .grad zeroed after backward()?)")
+        return fixed("the result is zero in every entry, where the expected value is not")
     return None
 
 
@@ -231,7 +244,7 @@ def _has_fraction(expected) -> bool:
 
 def _show(values, shape, digits=6):
     text = ", ".join(f"{v:.{digits}g}" for v in values[:8]) + (", ..." if len(values) > 8 else "")
-    return text if not shape else f"[{text}] (shape {tuple(shape)})"
+    return text if not shape else message("[{values}] (shape {shape})", values=text, shape=str(tuple(shape)))
 
 
 @dataclass(frozen=True)
@@ -246,19 +259,24 @@ class Tensor(Expectation):
 
     def explain(self, observed, reference=None, reveal=True):
         if not (isinstance(observed, dict) and observed.get("type") == "tensor"):
-            return f"expected a torch tensor, got {describe(observed)}"
+            return message("expected a torch tensor, got {got}", got=describe(observed))
         if self.dtype == "float" and not observed["dtype"].startswith(("float", "double", "half", "bfloat")):
-            return f"expected a floating-point tensor, got dtype {observed['dtype']}"
+            return message("expected a floating-point tensor, got dtype {got}", got=str(observed["dtype"]))
         if self.dtype not in (None, "float") and observed["dtype"] != self.dtype:
-            return f"expected dtype {self.dtype}, got {observed['dtype']}"
+            return message("expected dtype {expected}, got {got}", expected=self.dtype, got=str(observed["dtype"]))
         if self.shape is not None and tuple(observed["shape"]) != tuple(self.shape):
-            return f"expected shape {tuple(self.shape)}, got {tuple(observed['shape'])}"
+            return message("expected shape {expected}, got {got}", expected=str(tuple(self.shape)),
+                           got=str(tuple(observed["shape"])))
         if self.requires_grad is not None and observed["requires_grad"] != self.requires_grad:
-            return "the tensor should require grad (requires_grad=True)" if self.requires_grad else "the tensor should not require grad"
+            if self.requires_grad:
+                return fixed("the tensor should require grad (requires_grad=True)")
+            return fixed("the tensor should not require grad")
         if self.is_leaf is not None and observed["is_leaf"] != self.is_leaf:
-            return "expected a leaf tensor (created directly, not computed)" if self.is_leaf else "expected a computed tensor, not a leaf"
+            if self.is_leaf:
+                return fixed("expected a leaf tensor (created directly, not computed)")
+            return fixed("expected a computed tensor, not a leaf")
         if self.device is not None and observed["device"] != self.device:
-            return f"expected the tensor on {self.device}, got {observed['device']}"
+            return message("expected the tensor on {expected}, got {got}", expected=self.device, got=str(observed["device"]))
         return None
 
 
@@ -271,11 +289,12 @@ class Raised(Expectation):
 
     def explain(self, observed, reference=None, reveal=True):
         if not (isinstance(observed, dict) and observed.get("type") == "exception"):
-            return f"expected the {self.cls} you caught, got {describe(observed)}"
+            return message("expected the {cls} you caught, got {got}", cls=self.cls, got=describe(observed))
         if observed["class"] != self.cls:
-            return f"expected a {self.cls}, got a {observed['class']}: {observed['message']}"
+            return message("expected a {cls}, got a {got}: {text}", cls=self.cls, got=str(observed["class"]),
+                           text=str(observed["message"]))
         if self.contains.lower() not in observed["message"].lower():
-            return f"that {self.cls} is not the one this item asks for: {observed['message']}"
+            return message("that {cls} is not the one this item asks for: {text}", cls=self.cls, text=str(observed["message"]))
         return None
 
 
@@ -292,7 +311,9 @@ class Equal(Expectation):
             want = list(want)
         if observed == want:
             return None
-        return f"expected {want!r}, got {describe(observed)}" if reveal else f"got {describe(observed)}, which is not right"
+        if reveal:
+            return message("expected {expected}, got {got}", expected=repr(want), got=describe(observed))
+        return message("got {got}, which is not right", got=describe(observed))
 
 
 @dataclass(frozen=True)
@@ -375,13 +396,13 @@ class Probe:
             return ""  # feedback says "hidden check"; never the expression, which holds the input
         if len(self.expr) <= 60 and "lambda" not in self.expr and "{" not in self.expr:
             return self.expr
-        return "a check on your " + _first_name(self.expr)
+        return message("a check on your {name}", name=_first_name(self.expr))
 
 
 def _first_name(expr: str) -> str:
     """The first name an expression calls or reads (``derivative_at(lambda ...)`` -> ``derivative_at``)."""
     match = re.search(r"[A-Za-z_][A-Za-z0-9_]*", expr)
-    return f"`{match.group(0)}`" if match else "answer"
+    return f"`{match.group(0)}`" if match else fixed("answer")
 
 
 def probe_rng(secret: str, assignment: str, item_id: str, template: str) -> random.Random:

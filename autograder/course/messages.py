@@ -25,7 +25,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from autograder import i18n, spec, specs
+from autograder import decide, i18n, spec, specs
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # Modules whose texts reach students; their marked strings are msgids.
@@ -41,7 +41,8 @@ def code_msgids() -> list[str]:
     for name in SOURCES:
         for _, text, _, _ in extract_from_file("python", PACKAGE / name, keywords=KEYWORDS):
             found.append(text)
-    return found
+    # Advice on torch's error texts is a table, not calls: read it from the module.
+    return found + [advice for _, advice in decide.ADVICE]
 
 
 def assignments() -> list[str]:
