@@ -24,7 +24,6 @@ from autograder.grading.ids import STUDENT_ID
 from autograder.grading.results import StudentResult
 from autograder.grading.sanitize import InvalidSubmission, sanitize
 from autograder.grading.untrusted import INVALID
-from autograder.i18n import N_, fixed, message
 from autograder.sandbox.executors import Executor, LocalExecutor
 
 LOG = logging.getLogger(__name__)
@@ -75,10 +74,10 @@ class AssignmentRun:
     results: dict[str, StudentResult]
     plans: dict[tuple[str, str], dict[str, list[spec.Probe]]] = field(default_factory=dict)
     copies: dict[tuple[str, str], dict[str, tuple[int, str] | None]] = field(default_factory=dict)  # integrity
-
     pending: dict[str, int] = field(default_factory=dict)  # student -> notebooks not decided yet
     fingerprints: dict[str, str] = field(default_factory=dict)  # student -> what is graded (resume.fingerprint)
     resumed: list[str] = field(default_factory=list)  # students whose stored result was recorded before
+
 
 def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, students: list[str] | None,
             course_secret: str, cell_timeout: int, notebook_timeout: int,
@@ -94,7 +93,6 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
     results = {s: StudentResult(s, assignment, max_score=the_spec.max_score) for s in find_students(submissions, students)}
     run, tasks = AssignmentRun(assignment, the_spec, by_notebook, results), []
     for student, result in results.items():
-        if (submissions / student).is_symlink():
         run.fingerprints[student] = resume.fingerprint(submissions / student, list(by_notebook), course_secret,
                                                        (cell_timeout, notebook_timeout))
         stored = resume.recorded_result(root, student, assignment, run.fingerprints[student]) if resuming else None
@@ -102,6 +100,7 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
             results[student] = stored
             run.resumed.append(student)
             continue
+        if (submissions / student).is_symlink():
             result.worsen("invalid", "the student folder is a symlink (symlinks are not followed)")
             continue
         for nb_name, items in by_notebook.items():
@@ -124,8 +123,8 @@ def prepare(assignment: str, submissions: Path, *, root: Path, db_url: str, stud
             run.plans[(student, nb_name)], run.copies[(student, nb_name)] = probes, copies
             expressions = {gid: [p.expr for p in ps] + ([copies[gid][1]] if copies[gid] else []) for gid, ps in probes.items()}
             tasks.append(Task(student, assignment, nb_name, nbformat.writes(nb), expressions, cell_timeout, notebook_timeout))
-    return run, tasks
             run.pending[student] = run.pending.get(student, 0) + 1
+    return run, tasks
 
 
 def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> list[ItemResult]:
@@ -151,8 +150,8 @@ def absorb(run: AssignmentRun, task: Task, outcome, root: Path) -> list[ItemResu
         except Exception as error:  # noqa: BLE001 - the grade stands without the executed copy
             LOG.error("saving the autograded notebook of %s/%s/%s failed: %s: %s", task.student, run.assignment,
                       task.notebook, type(error).__name__, str(error)[:200])
-
     return decided
+
 
 def decide_notebook_item(run: AssignmentRun, task: Task, item: spec.Item, outcome, root: Path) -> ItemResult:
     probes = run.plans[(task.student, task.notebook)][item.id]
@@ -202,7 +201,6 @@ def finish_student(run: AssignmentRun, student: str, out: Path, *, root: Path, d
     """Total the student's score, write feedback and the stored result, then mark it recorded (for --resume)."""
     result = run.results[student]
     order = [item.id for item in run.spec.items]
-    for student, result in run.results.items():
     result.items.sort(key=lambda i: order.index(i.id))
     result.score = round(sum(i.score for i in result.items), 4)
     if not result.items:  # nothing was run (missing, invalid): no stale grades from an earlier run
@@ -219,6 +217,7 @@ def finish_student(run: AssignmentRun, student: str, out: Path, *, root: Path, d
 
 def finish_unrun(run: AssignmentRun, out: Path, *, root: Path, db_url: str) -> None:
     """Students with nothing to run are decided already; resumed ones only get their feedback again."""
+    for student, result in run.results.items():
         if student in run.resumed:
             shown = autograded_notebooks(root, student, run.assignment) if result.items else []
             write_feedback(out / "feedback" / student / f"{run.assignment}.html", result, shown)
@@ -233,9 +232,9 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
     """Grade ``submissions/<student>/<notebook>.ipynb`` for one or more assignments in one batch.
 
     All notebooks of all the assignments go to the executor together, so its workers start once.
-    """
     Each student's grades are recorded as soon as they are decided; ``resuming`` skips the
     submissions an earlier (killed) run recorded, and reports them from their stored results.
+    """
     names = [assignments] if isinstance(assignments, str) else list(assignments)
     executor = executor or LocalExecutor()
     executor.start()  # workers warm up while the submissions are read and sanitized
@@ -246,11 +245,11 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
                                         course_secret=course_secret, cell_timeout=cell_timeout,
                                         notebook_timeout=notebook_timeout, resuming=resuming)
         tasks += new_tasks
-    finished = executor.map(tasks)
         finish_unrun(runs[name], out, root=root, db_url=db_url)
     if resuming:
         skipped = sum(len(r.resumed) for r in runs.values())
         print(f"resuming: {skipped} submission(s) already recorded, {len(tasks)} notebook(s) to grade", file=sys.stderr)
+    finished = executor.map(tasks)
     if progress:
         from tqdm import tqdm
 
@@ -272,7 +271,7 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
 # Failure messages of hidden probes that cannot carry the student's own values (or inputs derived from them).
 FIXED_MESSAGES = ("this check could not be evaluated", "not answered yet", "the value is None", "the result is ",
                   "the result has the wrong sign", "no reference value")
-HIDDEN_FAILED = N_("wrong on a hidden input drawn at grading time (the reference solution gives a different result)")
+HIDDEN_FAILED = "wrong on a hidden input drawn at grading time (the reference solution gives a different result)"
 
 
 def redact_hidden(result: ItemResult, observed: list) -> ItemResult:
@@ -290,10 +289,10 @@ def redact_hidden(result: ItemResult, observed: list) -> ItemResult:
             continue
         if isinstance(seen, dict) and not seen.get("ok"):
             name = seen.get("error")
-            shown = name if isinstance(name, str) and isinstance(getattr(builtins, name, None), type) else fixed("an exception")
-            probe.set_text("message", message("evaluating it on a hidden input raised {name}", name=shown))
+            shown = name if isinstance(name, str) and isinstance(getattr(builtins, name, None), type) else "an exception"
+            probe.message = f"evaluating it on a hidden input raised {shown}"
         else:
-            probe.set_text("message", fixed(HIDDEN_FAILED))
+            probe.message = HIDDEN_FAILED
     return result
 
 
