@@ -17,8 +17,11 @@ import re
 import bleach
 import mistune
 
+from autograder import i18n
 from autograder.grading.reference import is_check_cell
+from autograder.i18n import N_
 
+NOT_GRADED = N_("This check was not graded.")
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote",
                  "a", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "del", "sup", "sub"}
@@ -80,10 +83,11 @@ def check_ids(nb) -> list[str]:
 
 
 class NotebookRenderer:
-    """Renders a notebook's cells; ``verdicts`` maps a check cell's grade_id to its verdict HTML."""
+    """Renders a notebook's cells; ``verdicts`` maps a check cell's grade_id to its verdict HTML
+    (already in ``language``, the language of the page's own words)."""
 
-    def __init__(self, verdicts: dict[str, str]):
-        self.verdicts = verdicts
+    def __init__(self, verdicts: dict[str, str], language: str | None = None):
+        self.verdicts, self.language = verdicts, language
 
     def render(self, nb) -> str:
         return "\n".join(self.cell_html(cell) for cell in nb.get("cells", []))
@@ -96,7 +100,8 @@ class NotebookRenderer:
             return f'<div class="cell raw">{pre(source)}</div>'
         if is_check_cell(cell):
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-            verdict = self.verdicts.get(grade_id, "<p>This check was not graded.</p>")
+            not_graded = html.escape(i18n.translate(NOT_GRADED, self.language))
+            verdict = self.verdicts.get(grade_id, f"<p>{not_graded}</p>")
             source = HIDDEN_TESTS.sub("", source).rstrip()  # nbgrader restores them; feedback never shows them
             return f'<div class="cell check">{pre(source, "source")}<div class="verdict">{verdict}</div></div>'
         outputs = "".join(output_html(o) for o in cell.get("outputs", []))

@@ -8,9 +8,11 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from autograder import i18n
 from autograder.grading.integrity import REVIEW
 from autograder.grading.notebook_html import CSP, NotebookRenderer, check_ids
 from autograder.grading.notebook_html import STYLE as NOTEBOOK_STYLE
+from autograder.i18n import N_, message
 
 CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "detail", "seconds", "notes", "review"]
 
@@ -50,48 +52,97 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def feedback_html(result, notebooks: list | None = None) -> str:
+def feedback_language(notebooks: list | None) -> str:
+    """The language of the notebook the student submitted (its metadata survives grading), else English."""
+    for _, nb in notebooks or []:
+        language = i18n.notebook_language(nb)
+        if language != i18n.ENGLISH:
+            return language
+    return i18n.ENGLISH
+
+
+# Status words as the feedback page shows them (the CSV keeps the English ones).
+STATUS_WORDS = {"ok": N_("ok"), "timeout": N_("timeout"), "error": N_("error"), "crashed": N_("crashed"),
+                "invalid": N_("invalid"), "missing": N_("missing")}
+
+
+def feedback_html(result, notebooks: list | None = None, language: str | None = None) -> str:
     """Each item's result and hints, then the student's executed notebooks (``(name, notebook)``
-    pairs) with each verdict at its check cell; hidden probes are named, with no inputs or answers."""
-    parts = [f"<h1>{html.escape(result.assignment)}: feedback for {html.escape(result.student)}</h1>",
-             f"<p><b>Score: {result.score:g} / {result.max_score:g}</b> (status: {html.escape(result.status)})</p>"]
+    pairs) with each verdict at its check cell; hidden probes are named, with no inputs or answers.
+
+    The page is in ``language``, by default the language of the submitted notebook; the result
+    itself is language-neutral (see :mod:`autograder.i18n`)."""
+    lang = language or feedback_language(notebooks)
+    status = i18n.translate(STATUS_WORDS.get(result.status, result.status), lang)
+    heading = message(HEADING, assignment=result.assignment, student=result.student).render(lang)
+    status_note = message(STATUS_NOTE, status=status).render(lang)
+    parts = [f"<h1>{html.escape(heading)}</h1>",
+             f"<p><b>{html.escape(score_text(result, lang))}</b> {html.escape(status_note)}</p>"]
     if result.detail:
         parts.append(f"<p>{html.escape(result.detail)}</p>")
     if result.notes:
-        parts.append("<p>Changes made before grading:</p><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
+        parts.append(f"<p>{html.escape(i18n.translate(CHANGES, lang))}</p><ul>"
+                     + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
     at_cells = {gid for _, nb in notebooks or [] for gid in check_ids(nb)}
     # Items whose check cell is shown below get one summary line here and their details there.
-    parts.append("<ul>" + "".join(f"<li>{item_line(item)}</li>" for item in result.items if item.id in at_cells) + "</ul>")
-    parts += [item_html(item, "h2") for item in result.items if item.id not in at_cells]
-    renderer = NotebookRenderer({item.id: item_html(item, "h3") for item in result.items})
+    parts.append("<ul>" + "".join(f"<li>{item_line(item, lang)}</li>" for item in result.items if item.id in at_cells) + "</ul>")
+    parts += [item_html(item, "h2", lang) for item in result.items if item.id not in at_cells]
+    renderer = NotebookRenderer({item.id: item_html(item, "h3", lang) for item in result.items}, lang)
     for name, nb in notebooks or []:
-        parts.append(f"<h2>Your notebook: {html.escape(name)}</h2>{renderer.render(nb)}")
+        parts.append(f"<h2>{html.escape(message(YOUR_NOTEBOOK, name=name).render(lang))}</h2>{renderer.render(nb)}")
     style = "body{font-family:sans-serif;max-width:50em;margin:2em auto}code{background:#eee}" + NOTEBOOK_STYLE
-    return (f"<!doctype html><meta charset='utf-8'><meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+    return (f"<!doctype html>{_html_lang(lang)}<meta charset='utf-8'><meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
             f"<title>{html.escape(result.assignment)}</title><style>{style}</style>" + "\n".join(parts))
 
 
-def item_line(item) -> str:
+HEADING, STATUS_NOTE = N_("{assignment}: feedback for {student}"), N_("(status: {status})")
+CHANGES, YOUR_NOTEBOOK = N_("Changes made before grading:"), N_("Your notebook: {name}")
+
+
+def _html_lang(language: str) -> str:
+    return "" if language == i18n.ENGLISH else f'<html lang="{html.escape(language)}">'
+
+
+def score_text(result, language: str) -> str:
+    return message("Score: {score:g} / {max_score:g}", score=result.score, max_score=result.max_score).render(language)
+
+
+def item_line(item, language: str | None = None) -> str:
     mark = "✔" if item.passed else "✘"
-    return f"{mark} {html.escape(item.id)} {html.escape(item.title)}: {item.score:g} / {item.points:g}"
+    title = i18n.translate(item.title, language)
+    return f"{mark} {html.escape(item.id)} {html.escape(title)}: {item.score:g} / {item.points:g}"
 
 
-def item_html(item, heading: str) -> str:
+def item_html(item, heading: str, language: str | None = None) -> str:
     """One item's score and the verdict of each of its probes."""
-    parts = [f"<{heading}>{item_line(item)}</{heading}><ul>"]
+    parts = [f"<{heading}>{item_line(item, language)}</{heading}><ul>"]
     for probe in item.probes:
-        verdict = "passed" if probe.passed else html.escape(probe.message)
-        hint = f"<br><em>Hint: {html.escape(probe.hint)}</em>" if probe.hint else ""
-        parts.append(f"<li>{probe_name(probe)}: {verdict}{hint}</li>")
+        verdict = html.escape(i18n.translate(PASSED, language)) if probe.passed else html.escape(shown(probe, "message", language))
+        hint = f"<br><em>{html.escape(hint_line(probe, language))}</em>" if probe.hint else ""
+        parts.append(f"<li>{probe_name(probe, language)}: {verdict}{hint}</li>")
     return "".join(parts) + "</ul>"
 
 
-def probe_name(probe) -> str:
+PASSED = N_("passed")
+
+
+def shown(probe, name: str, language: str | None) -> str:
+    """A probe's message, hint or label in ``language`` (from its stored template where it has one)."""
+    return i18n.render(getattr(probe, name, ""), getattr(probe, "texts", {}).get(name), language)
+
+
+def hint_line(probe, language: str | None) -> str:
+    return message("Hint: {hint}", hint=shown(probe, "hint", language)).render(language)
+
+
+def probe_name(probe, language: str | None = None) -> str:
     """A probe as feedback names it: its label (hidden: the kind of input), never a hidden input."""
-    label = getattr(probe, "label", "")
+    label = shown(probe, "label", language)
     if probe.hidden:
-        return f"hidden check: {html.escape(label)}" if label else "hidden check"
-    return html.escape(label) if label and label != probe.expr else f"<code>{html.escape(probe.expr)}</code>"
+        if label:
+            return html.escape(message("hidden check: {label}", label=label).render(language))
+        return html.escape(i18n.translate(N_("hidden check"), language))
+    return html.escape(label) if label and probe.label != probe.expr else f"<code>{html.escape(probe.expr)}</code>"
 
 
 def summary(results) -> str:
