@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := autograd-course
 
-.PHONY: lab test demo bootstrap check-dot generate book clean
+.PHONY: lab lab-ja ja test demo bootstrap check-dot generate book clean
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "error: Python >= 3.10 is needed (found %s); set PYTHON=python3.1x" % sys.version.split()[0])'
@@ -28,6 +28,13 @@ check-dot:
 
 lab: bootstrap
 	$(BIN)/jupyter lab --notebook-dir=. course/01_first_steps.ipynb
+
+lab-ja: bootstrap
+	$(BIN)/jupyter lab --notebook-dir=. ja/course/01_first_steps.ipynb
+
+# The Japanese edition ja/ from the English notebooks and i18n/ja/*.po (see README: Translations)
+ja: $(STAMP)
+	$(BIN)/autograder i18n build
 
 test: bootstrap
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest

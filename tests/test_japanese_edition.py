@@ -135,11 +135,19 @@ def test_every_nbgrader_tracked_cell_is_code():
                     assert cell.cell_type == "code", f"{path}: cell {cell.id} is tracked by nbgrader"
 
 
+def test_japanese_readme_links_every_japanese_notebook_and_is_linked_from_the_readme():
+    readme = (ROOT / "README.ja.md").read_text(encoding="utf-8")
+    targets = set(i18n.link_targets(readme))
+    assert {e.translated.as_posix() for e in EDITIONS} <= targets
+    assert all((ROOT / t).exists() for t in targets if not re.match(r"^[a-z]+:", t)), "no broken link"
+    assert "](README.ja.md)" in (ROOT / "README.md").read_text(encoding="utf-8").split("\n## ")[0]
+
+
 # --- the glossary ---------------------------------------------------------------------------------
 
 GLOSSARY = tomllib.loads((ROOT / "i18n" / LANGUAGE / "glossary.toml").read_text(encoding="utf-8"))["term"]
 JAPANESE_TEXTS = sorted([*(ROOT / LANGUAGE).rglob("*.ipynb"), *(ROOT / "i18n" / LANGUAGE).rglob("*.po"),
-                         *(ROOT / "autograder" / "locale" / LANGUAGE).rglob("*.po")])
+                         *(ROOT / "autograder" / "locale" / LANGUAGE).rglob("*.po"), ROOT / "README.ja.md"])
 
 
 def test_glossary_bans_only_variants_of_its_terms():
