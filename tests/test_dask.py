@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import cloudpickle
 import pytest
 import submissions as S
 
@@ -28,6 +29,8 @@ from autograder.sandbox import executors  # noqa: E402
 from autograder.sandbox.bubblewrap import Limits, unavailable_reason  # noqa: E402
 from autograder.sandbox.dask import LOST_WORKERS, DaskExecutor, outcome_of  # noqa: E402
 
+# the small functions below run on the workers, which cannot import this test module
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(unavailable_reason() is not None, reason=f"no sandbox here: {unavailable_reason()}")]
 ASSIGNMENT = "ex01"
@@ -35,8 +38,11 @@ SEED = 20240611
 MAX = spec.load(ASSIGNMENT).max_score
 BIN = Path(sys.executable).parent
 SLOW_SECONDS = 8  # the notebook whose worker is killed: long enough to be caught running
-HOSTILE = {"patched-comparisons": S.PATCH_COMPARISONS, "always-equal": S.ALWAYS_EQUAL,
-           "fake-output": S.FAKE_OUTPUT, "exits": S.EXIT}
+# as in the hostile suite: tricks on a blank notebook (none may earn marks), and one that exits mid-way
+HOSTILE = {"patched-comparisons": lambda: S.insert_after(S.blank(), "setup", S.PATCH_COMPARISONS),
+           "always-equal": lambda: S.insert_after(S.blank(), "setup", S.ALWAYS_EQUAL),
+           "fake-output": lambda: S.insert_after(S.blank(), "setup", S.FAKE_OUTPUT),
+           "exits": lambda: S.insert_after(S.solution(), "q1_tensors", S.EXIT)}
 
 
 # --------------------------------------------------------------------------- a cluster of `dask` commands
@@ -97,8 +103,8 @@ def course(tmp_path_factory):
 def mixed_batch(folder: Path) -> Path:
     S.write(folder, "honest", S.solution())
     S.write(folder, "blank", S.blank())
-    for student, source in HOSTILE.items():
-        S.write(folder, student, S.edit(S.solution(), lambda nb, s=source: nb.cells.append(S.code(s))))
+    for student, make in HOSTILE.items():
+        S.write(folder, student, make())
     return folder
 
 
@@ -161,7 +167,7 @@ def test_a_task_that_loses_its_worker_twice_is_an_error_not_a_hang(cluster):
     from distributed import Client
 
     with Client(cluster, timeout="30s") as client:
-        outcome = outcome_of(client.submit(kill_myself, pure=False))
+        outcome = outcome_of(client.submit(lambda: kill_myself(), pure=False))  # a lambda travels by value
     assert outcome.status == "error" and outcome.detail == LOST_WORKERS
 
 
