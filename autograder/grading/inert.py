@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 
+from autograder import i18n
+
 SAFE_OUTPUT_TYPES = ("text/plain", "image/png", "image/jpeg", "image/gif")
 SAFE_ATTACHMENT_TYPES = ("image/png", "image/jpeg", "image/gif")
 SVG = "image/svg+xml"
@@ -155,7 +157,10 @@ class DropActiveMetadata(Preprocessor):
     the grading and layout keys only (a ``trusted`` flag goes)."""
 
     def preprocess(self, nb, resources):
+        language = i18n.notebook_language(nb)  # the feedback page speaks the notebook's language: keep it, validated
         nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in NOTEBOOK_METADATA_KEPT})
+        if language != i18n.ENGLISH:
+            nb.metadata[i18n.METADATA_KEY] = nbformat.from_dict({"language": language})
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
