@@ -98,6 +98,42 @@ print("plain text stays")
 ACTIVE_MARKDOWN = "<script>document.title = 'pwned'</script> [click](javascript:alert(1))"
 
 
+# Attacks on the students graded after this one on the same warm worker, and on the worker itself.
+PLANT_STARTUP = """\
+import os
+# IPython runs every file in its profile's startup folder: make later kernels turn each cell into `pass`,
+# and make the folders read-only so that a reset running as this uid cannot delete them.
+folder = "/tmp/.ipython/profile_default/startup"
+os.makedirs(folder, exist_ok=True)
+with open(folder + "/00-later-students.py", "w") as f:
+    f.write("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\\n")
+for path in (folder, "/tmp/.ipython/profile_default", "/tmp/.ipython"):
+    os.chmod(path, 0o555)
+for home_file in (".bashrc", ".pythonrc", "sitecustomize.py"):
+    with open(os.path.join(os.path.expanduser("~"), home_file), "w") as f:
+        f.write("raise SystemExit('planted')\\n")
+"""
+BUSY_PROCESSES = """\
+import subprocess, sys
+# Busy processes in their own sessions, left running when the notebook ends.
+for _ in range(24):
+    subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+"""
+BIG_PRINT = "print('x' * 200_000_000)"
+LINK_FLOOD = """\
+import glob, os
+for folder in glob.glob("/run/autograder/*") + glob.glob("/run/autograder"):
+    try:
+        with open(os.path.join(folder, "flood"), "wb") as f:
+            for _ in range(256):
+                f.write(b"x" * (1 << 20))
+    except OSError:
+        pass
+"""
+HIDDEN_MARKER_BOMB = "### BEGIN HIDDEN TESTS\n" * 30_000
+HONEST_COPIES = [f"honest_{n}" for n in range(2, 6)]  # graded among the attacks, on the same workers
+
+
 def _with_markdown(nb, source):
     nb.cells.append(nbformat.v4.new_markdown_cell(source))
     return nb
@@ -108,6 +144,12 @@ def hostile_notebooks() -> dict:
     sol, blank = S.solution(), S.blank()
     return {
         "honest": sol,
+        **{student: S.solution() for student in HONEST_COPIES},
+        "plants_startup": S.insert_after(blank, "setup", PLANT_STARTUP),
+        "busy_processes": S.insert_after(S.blank(), "setup", BUSY_PROCESSES),
+        "big_print": S.insert_after(S.solution(), "setup", BIG_PRINT),
+        "link_flood": S.insert_after(S.blank(), "setup", LINK_FLOOD),
+        "marker_bomb": S.replace_source(S.solution(), "q3_backward", HIDDEN_MARKER_BOMB),
         "blank": blank,
         "interceptor": S.insert_after(blank, "setup", S.INTERCEPTOR),
         "interceptor_late": S.insert_after(sol, "q3_backward", S.INTERCEPTOR),
@@ -249,6 +291,29 @@ def test_every_student_has_a_row_and_the_batch_completed(batch):
 def test_honest_student_gets_full_marks(batch):
     r = result(batch, "honest")
     assert (r.status, r.score, r.notes) == ("ok", MAX, [])
+
+
+def test_honest_students_keep_full_marks_whatever_ran_before_them(batch):
+    # Planted start-up files, busy processes, a flooded link folder and a huge print ran in the same batch,
+    # on the same warm workers: none of it reaches the honest copies graded around them.
+    for student in ["honest", *HONEST_COPIES]:
+        r = result(batch, student)
+        assert (r.status, r.score, r.notes) == ("ok", MAX, []), (student, r.detail)
+
+
+def test_a_huge_print_keeps_its_answers(batch):
+    r = result(batch, "big_print")
+    assert (r.status, r.score) == ("ok", MAX), r.detail
+
+
+def test_attackers_of_the_worker_gain_nothing(batch):
+    for student in ["plants_startup", "busy_processes", "link_flood"]:
+        assert result(batch, student).score == 0.0, student
+
+
+def test_hidden_marker_bomb_is_repaired_quickly_and_reported(batch):
+    r = result(batch, "marker_bomb")
+    assert r.score == MAX and r.notes, (r.status, r.detail)
 
 
 def test_blank_student_gets_zero(batch):
