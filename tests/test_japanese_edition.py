@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import tomllib
 from pathlib import Path
 
 import nbformat
 import polib
 import pytest
+import tomllib
 
 from autograder import colab, course
 from autograder.course import i18n, notebook
