@@ -48,6 +48,12 @@ def build_translations(root: Path, language: str, *, allow_missing: bool, only: 
 def cmd_i18n(args) -> int:
     from autograder.course import i18n
 
+    if args.action == "messages":  # the catalog of check() and feedback texts, not of notebooks
+        from autograder.course import messages
+
+        messages.write_all()
+        print("\n".join(messages.stale()) or "updated and compiled autograder/locale/*/LC_MESSAGES/autograder.po")
+        return 0
     root = course.require_root()
     known = i18n.languages(root)
     chosen = args.language or known
@@ -205,8 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "entries, changed ones turn fuzzy, removed ones obsolete). check: list every entry "
                                     "to translate or revise, with file and cell id (exit 1 if any). build: write "
                                     "<lang>/course/*.ipynb and <lang>/exercises/<a>/<a>.ipynb from the English notebooks "
-                                    "and the catalogs.")
-    tr.add_argument("action", choices=["update", "check", "build"])
+                                    "and the catalogs. messages: merge every message check() and the feedback page "
+                                    "show (the code's templates, the specs' titles, labels and hints) into "
+                                    "autograder/locale/<lang>/LC_MESSAGES/autograder.po and compile its .mo.")
+    tr.add_argument("action", choices=["update", "check", "build", "messages"])
     tr.add_argument("--language", action="append", metavar="LANG", help="only this language (repeatable; default: all in i18n/)")
     tr.add_argument("--allow-missing", action="store_true",
                     help="build: keep a cell in English when its translation is missing, fuzzy or stale (default: error)")

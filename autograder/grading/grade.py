@@ -24,6 +24,7 @@ from autograder.grading.ids import STUDENT_ID
 from autograder.grading.results import StudentResult
 from autograder.grading.sanitize import InvalidSubmission, sanitize
 from autograder.grading.untrusted import INVALID
+from autograder.i18n import N_, fixed, message
 from autograder.sandbox.executors import Executor, LocalExecutor
 
 LOG = logging.getLogger(__name__)
@@ -271,7 +272,7 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
 # Failure messages of hidden probes that cannot carry the student's own values (or inputs derived from them).
 FIXED_MESSAGES = ("this check could not be evaluated", "not answered yet", "the value is None", "the result is ",
                   "the result has the wrong sign", "no reference value")
-HIDDEN_FAILED = "wrong on a hidden input drawn at grading time (the reference solution gives a different result)"
+HIDDEN_FAILED = N_("wrong on a hidden input drawn at grading time (the reference solution gives a different result)")
 
 
 def redact_hidden(result: ItemResult, observed: list) -> ItemResult:
@@ -289,10 +290,10 @@ def redact_hidden(result: ItemResult, observed: list) -> ItemResult:
             continue
         if isinstance(seen, dict) and not seen.get("ok"):
             name = seen.get("error")
-            shown = name if isinstance(name, str) and isinstance(getattr(builtins, name, None), type) else "an exception"
-            probe.message = f"evaluating it on a hidden input raised {shown}"
+            shown = name if isinstance(name, str) and isinstance(getattr(builtins, name, None), type) else fixed("an exception")
+            probe.set_text("message", message("evaluating it on a hidden input raised {name}", name=shown))
         else:
-            probe.message = HIDDEN_FAILED
+            probe.set_text("message", fixed(HIDDEN_FAILED))
     return result
 
 
