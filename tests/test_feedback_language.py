@@ -257,3 +257,17 @@ def test_the_package_ships_the_compiled_catalog():
                             "print(gettext.translation('autograder', i.LOCALE_DIR, languages=['ja']).gettext('Passed'))"],
                            capture_output=True, text=True, env={**ENGLISH_LOCALE, "PATH": "/usr/bin:/bin"}, cwd=ROOT)
     assert built.stdout.strip() == "合格", built.stderr
+
+
+def test_a_redacted_hidden_probe_reads_in_japanese():
+    from autograder.grading.grade import redact_hidden
+
+    item = spec.load("ex01").item("q4_derivative_at")
+    probes = [p for p in spec.item_probes("ex01", item, "a secret") if p.hidden][:2]
+    observed = [{"ok": True, "value": 123.0}, {"ok": False, "error": "ZeroDivisionError", "message": "secret 0.731"}]
+    result = redact_hidden(decide_item(item, probes, observed, [{"ok": True, "value": 1.0}] * 2), observed)
+    wrong, raised = result.probes
+    assert wrong.message.startswith("wrong on a hidden input") and "123" not in json.dumps(wrong.texts)
+    assert wrong.shown("message", "ja") == "採点時に生成した隠し入力で誤りがありました（参照解は別の結果を返します）"
+    assert raised.shown("message", "ja") == "隠し入力で評価すると ZeroDivisionError が発生しました"
+    assert "0.731" not in json.dumps(raised.texts)
