@@ -100,6 +100,19 @@ def test_same_code_math_and_link_targets_in_each_markdown_pair(edition):
 
 
 @pytest.mark.parametrize("edition", EDITIONS, ids=edition_id)
+def test_no_line_break_between_japanese_characters(edition):
+    """Markdown joins a paragraph's lines with a space: fine between English words, wrong in Japanese."""
+    for entry in polib.pofile(str(ROOT / edition.catalog)):
+        assert i18n.cjk_soft_breaks(entry.msgstr) == 0, f"{edition.catalog}: cell {entry.msgctxt}"
+
+
+def test_only_soft_breaks_between_japanese_characters_count():
+    assert i18n.cjk_soft_breaks("勾配を\n計算する。\n次に") == 2
+    assert i18n.cjk_soft_breaks("勾配を計算して\n`backward()` を呼ぶ") == 0  # beside code: a space is right
+    assert i18n.cjk_soft_breaks("# 見出し\n本文\n\n段落。\n\n- 項目\n- 項目") == 0  # headings, paragraphs, lists
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=edition_id)
 def test_links_lead_to_the_japanese_edition(edition):
     english, japanese = pair(edition)
     for old, new in zip(english.cells, japanese.cells):

@@ -213,6 +213,26 @@ def span_problems(catalog, catalog_path: Path) -> list[Problem]:
     return problems
 
 
+CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")  # Japanese (and Chinese) script and punctuation
+
+
+def cjk_soft_breaks(source: str) -> int:
+    """Line breaks inside a paragraph between two CJK characters: a browser shows each as a space."""
+    count = 0
+    for token in markdown_parser().parse(source):
+        children = token.children or []
+        for before, brk, after in zip(children, children[1:], children[2:]):
+            if (brk.type == "softbreak" and before.type == "text" and after.type == "text"
+                    and CJK.match(before.content[-1:]) and CJK.match(after.content[:1])):
+                count += 1
+    return count
+
+
+def line_break_problems(catalog, catalog_path: Path) -> list[Problem]:
+    return [Problem(catalog_path, entry.msgctxt, f"{n} line breaks between CJK characters (they show as spaces): join the lines")
+            for entry in catalog if not entry.obsolete and (n := cjk_soft_breaks(entry.msgstr))]
+
+
 def check(root: Path, language: str) -> list[Problem]:
     """Everything a translator must fix before ``build`` succeeds and the sync tests pass."""
     problems = []
@@ -222,6 +242,7 @@ def check(root: Path, language: str) -> list[Problem]:
         problems += catalog_problems(catalog, edition.catalog, nb)
         problems += orphan_problems(catalog, edition.catalog, nb)
         problems += span_problems(catalog, edition.catalog)
+        problems += line_break_problems(catalog, edition.catalog)
     return problems
 
 
