@@ -36,6 +36,8 @@ nb_execution_mode = "off"
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
+# A copy button on code (cell inputs, code blocks in the text), not on printed outputs.
+copybutton_selector = "div:not(.output) > div.highlight > pre"
 
 html_theme = "sphinx_book_theme"
 html_title = project
