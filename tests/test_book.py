@@ -21,13 +21,13 @@ import shutil
 import subprocess
 import sys
 import threading
-import tomllib
 import urllib.parse
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
+import tomllib
 from bs4 import BeautifulSoup
 
 pytestmark = pytest.mark.browser
