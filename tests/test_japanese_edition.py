@@ -82,7 +82,7 @@ def test_catalog_is_complete_and_translates_the_current_english(edition):
     catalog = polib.pofile(str(ROOT / edition.catalog))
     nb = notebook.read(ROOT / edition.english)
     live = {entry.msgctxt: entry for entry in catalog if not entry.obsolete}
-    markdown = {cell.id: cell.source for cell in nb.cells if cell.cell_type == "markdown"}
+    markdown = {cell.id: cell.source for cell in nb.cells if cell.cell_type == "markdown" and cell.source.strip()}
     assert sorted(live) == sorted(markdown), f"{edition.catalog}: entries != markdown cells (run `autograder i18n update`)"
     for cell_id, entry in live.items():
         where = f"{edition.catalog}: cell {cell_id}"
@@ -280,18 +280,19 @@ def test_a_missing_translation_is_reported_with_file_and_cell_id(tmp_path):
 def test_links_are_rebased_for_the_japanese_tree(tmp_path):
     root, edition = course_copy(tmp_path, "course/01_first_steps.ipynb")
     (root / "README.ja.md").write_text("# 日本語\n", encoding="utf-8")
-    links = i18n.LocalizeLinks(root, edition, i18n.counterparts(root, LANGUAGE))
+    links = i18n.LocalizeLinks(edition, i18n.counterparts(root, LANGUAGE))
     assert links.localize("../exercises/ex01/ex01.ipynb") == "../../exercises/ex01/ex01.ipynb", "no translation: English"
     course_copy(tmp_path, "exercises/ex01/ex01.ipynb")
-    links = i18n.LocalizeLinks(root, edition, i18n.counterparts(root, LANGUAGE))
+    links = i18n.LocalizeLinks(edition, i18n.counterparts(root, LANGUAGE))
     assert links.localize("../exercises/ex01/ex01.ipynb") == "../exercises/ex01/ex01.ipynb", "ja/ mirrors the tree"
     assert links.localize(colab.url("course/01_first_steps.ipynb")) == colab.url("ja/course/01_first_steps.ipynb")
     assert links.localize("../README.md#quick-start") == "../../README.ja.md#quick-start"
     assert links.localize("../Makefile") == "../../Makefile"
     assert links.localize("https://pytorch.org/docs") == "https://pytorch.org/docs"
     assert links.localize("#summary") == "#summary"
-    assert i18n.replace_link_target("[a](x.md) `(x.md)` [b]( x.md \"t\")", "x.md", "../x.md") == (
-        "[a](../x.md) `(x.md)` [b]( ../x.md \"t\")")
+    moved = {"x.md": "../x.md", "../x.md": "y.md"}  # one pass: a new target is never moved again
+    assert i18n.replace_link_targets("[a](x.md) `(x.md)` [b]( x.md \"t\") [c](../x.md)\n[d]: x.md", moved) == (
+        "[a](../x.md) `(x.md)` [b]( ../x.md \"t\") [c](y.md)\n[d]: ../x.md")
 
 
 def test_a_new_cell_gets_an_id_that_no_cell_has_or_had_by_position():

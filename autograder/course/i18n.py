@@ -85,7 +85,8 @@ def load_catalog(path: Path, language: str):
 
 
 def markdown_cells(nb) -> list:
-    return [cell for cell in nb.cells if cell.cell_type == "markdown"]
+    """The cells to translate: markdown with some text (an empty msgid would be the catalog's header)."""
+    return [cell for cell in nb.cells if cell.cell_type == "markdown" and cell.source.strip()]
 
 
 @dataclass
@@ -328,17 +329,14 @@ class LocalizeLinks:
     a relative link to anything else is re-based so it still reaches the English file.
     """
 
-    def __init__(self, root: Path, edition: Edition, counterparts: dict[str, str]):
-        self.root = root
+    def __init__(self, edition: Edition, counterparts: dict[str, str]):
         self.edition = edition
         self.counterparts = counterparts  # repository path of an English file -> of its translation
 
     def preprocess(self, nb):
         for cell in markdown_cells(nb):
-            for target in set(link_targets(cell.source)):
-                localized = self.localize(target)
-                if localized != target:
-                    cell.source = replace_link_target(cell.source, target, localized)
+            moved = {target: self.localize(target) for target in link_targets(cell.source)}
+            cell.source = replace_link_targets(cell.source, {old: new for old, new in moved.items() if old != new})
         return nb
 
     def localize(self, target: str) -> str:
@@ -357,10 +355,13 @@ class LocalizeLinks:
         return Path(relative).as_posix() + hash_ + fragment
 
 
-def replace_link_target(source: str, old: str, new: str) -> str:
-    """Replace a link's target in inline (``](old)``) and reference (``[x]: old``) form only."""
-    pattern = re.compile(r"(\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)" + re.escape(old) + r"(?=[>\s)]|$)", re.M)
-    return pattern.sub(lambda m: m.group(1) + new, source)
+def replace_link_targets(source: str, moved: dict[str, str]) -> str:
+    """Replace link targets, in inline (``](old)``) and reference (``[x]: old``) form only, in one pass."""
+    if not moved:
+        return source
+    targets = "|".join(re.escape(old) for old in sorted(moved, key=len, reverse=True))
+    pattern = re.compile(r"(\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(" + targets + r")(?=[>\s)]|$)", re.M)
+    return pattern.sub(lambda m: m.group(1) + moved[m.group(2)], source)
 
 
 class MarkLanguage:
@@ -388,7 +389,7 @@ def translate(root: Path, edition: Edition, language: str):
     catalog = load_catalog(root / edition.catalog, language)
     nb = notebook.normalize(notebook.read(root / edition.english), keep_outputs=True)
     translator = TranslateMarkdown(catalog, edition.catalog)
-    for step in (translator, LocalizeLinks(root, edition, counterparts(root, language)), MarkLanguage(language)):
+    for step in (translator, LocalizeLinks(edition, counterparts(root, language)), MarkLanguage(language)):
         nb = step.preprocess(nb)
     return nb, translator.missing
 
