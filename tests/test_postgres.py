@@ -48,7 +48,7 @@ def course(new_database, tmp_path_factory):
 # Many writers at once (no kernel): what lost 23 of 400 writes on one SQLite file
 
 
-STUDENTS = 6
+STUDENTS = 4
 
 
 def write_grades(db_url: str, writer: int, students: int) -> None:

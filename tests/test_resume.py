@@ -32,12 +32,14 @@ from autograder.grading import record, report
 from autograder.grading.results import StudentResult
 
 PARTIAL = "def derivative_at(f, x0):\n    return 1.0"
+TWICE = "x = torch.tensor(2.0, requires_grad=True)\ny = x**2 + 4 * x + 3\ny.backward(retain_graph=True)\ny.backward()"
+ACCUMULATED = "x.grad is 16 = 2 x 8: backward() ran twice"  # the start of ex01's hint for exactly that mistake
 
 
 def class_of_four(folder: Path) -> None:
     sol = S.solution()
     for student, nb in {"a_honest": sol, "b_blank": S.blank(), "c_partial": S.replace_source(sol, "q4_answer", PARTIAL),
-                        "d_honest": sol}.items():
+                        "d_twice": S.replace_source(sol, "q3_answer", TWICE)}.items():
         S.write(folder, student, nb)
 
 
@@ -108,8 +110,9 @@ def test_resume_grades_only_what_was_not_recorded(resumed):
 def test_resumed_batch_ends_with_the_grades_of_an_uninterrupted_run(resumed, uninterrupted):
     rows = csv_rows(resumed["out"])
     assert rows == csv_rows(uninterrupted["out"])
-    assert {s: (r["status"], float(r["score"])) for s, r in rows.items() if s != "c_partial"} == {
-        "a_honest": ("ok", MAX), "b_blank": ("ok", 0.0), "d_honest": ("ok", MAX)}
+    assert {s: (r["status"], float(r["score"])) for s, r in rows.items() if s in ("a_honest", "b_blank")} == {
+        "a_honest": ("ok", MAX), "b_blank": ("ok", 0.0)}
+    assert rows["d_twice"]["status"] == "ok" and float(rows["d_twice"]["q3_backward"]) < POINTS["q3_backward"]
     partial = rows["c_partial"]
     assert partial["status"] == "ok" and 0 < float(partial["q4_derivative_at"]) < POINTS["q4_derivative_at"]
     assert float(partial["score"]) == pytest.approx(MAX - POINTS["q4_derivative_at"] + float(partial["q4_derivative_at"]))
@@ -127,7 +130,10 @@ def test_summary_names_what_the_class_missed(uninterrupted):
     assert "item analysis for ex01 (4 graded)" in log
     lines = {line.split()[0]: line for line in log.splitlines() if "full marks (" in line}
     assert "3/4 full marks (75%)" in lines["q1_tensors"]  # all but the blank notebook
-    assert "2/4 full marks (50%)" in lines["q4_derivative_at"]  # the blank and the partial ones
+    assert "2/4 full marks (50%)" in lines["q3_backward"]  # not the blank one, nor the one that ran backward() twice
+    assert "2/4 full marks (50%)" in lines["q4_derivative_at"]  # not the blank one, nor the partial one
+    after_q3 = log.split(lines["q3_backward"], 1)[1].split(lines["q4_derivative_at"], 1)[0]
+    assert f"1x {ACCUMULATED}" in after_q3
 
 
 @pytest.mark.slow
