@@ -1,18 +1,12 @@
 """Exercise 02: creating tensors, reshape and transpose, matmul shapes, flip, NumPy shared memory."""
 
 from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
+from .evidence import nested_list
 
 MODIFIED_X = ("reverse_along changed the caller's x: return a new tensor (torch.flip makes one) and leave x as it was; "
               "do not write the result back into x (x.copy_(...), x[...] = ...).")
 COPIED = ("the tensor does not see the change: torch.tensor(...) (and .clone(), or a dtype conversion) always "
           "copies the data. torch.from_numpy(a) or torch.as_tensor(a) share the array's memory.")
-
-
-def L(values):
-    """A nested list of numbers in the plain form that Close compares against."""
-    if isinstance(values, (list, tuple)):
-        return {"type": "list", "items": [L(v) for v in values]}
-    return float(values)
 
 
 def _reverse_case(rng):
@@ -55,11 +49,11 @@ SPEC = Assignment(
     name="ex02",
     items=(
         Item("q1_create", points=0.25, title="Tensors of a given dtype and shape", probes=(
-            Probe("t32", label="t32", expect=AllOf((Tensor(dtype="float32", shape=(2, 3)), Close(L([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])))), hints=(
+            Probe("t32", label="t32", expect=AllOf((Tensor(dtype="float32", shape=(2, 3)), Close(nested_list([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])))), hints=(
                 Hint(Tensor(dtype="int64"), "the list holds Python ints, so torch.tensor infers int64: pass dtype=torch.float32."),
                 Hint(Tensor(dtype="float64"), "float64 is NumPy's default, not PyTorch's: ask for dtype=torch.float32."),
             )),
-            Probe("t64", AllOf((Tensor(dtype="float64", shape=(3,)), Close(L([0.5, 1.5, 2.5])))), label="t64", hints=(
+            Probe("t64", AllOf((Tensor(dtype="float64", shape=(3,)), Close(nested_list([0.5, 1.5, 2.5])))), label="t64", hints=(
                 Hint(Tensor(dtype="float32"), "arr is float32, and torch.from_numpy / torch.tensor keep its dtype: convert with .to(torch.float64) or dtype=torch.float64."),
             )),
             Probe("t_scalar", label="t_scalar", expect=AllOf((Tensor(dtype="int64", shape=()), Close(7.0))), hints=(
@@ -68,11 +62,11 @@ SPEC = Assignment(
             )),
         )),
         Item("q2_reshape", points=0.25, title="reshape is not transpose", probes=(
-            Probe("V", AllOf((Tensor(shape=(3, 4)), Close(L([[0.0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])))), label="V", hints=(
+            Probe("V", AllOf((Tensor(shape=(3, 4)), Close(nested_list([[0.0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])))), label="V", hints=(
                 Hint(Tensor(shape=(4, 3)), "V has 3 rows of 4: reshape(3, 4)."),
             )),
-            Probe("Vt", label="Vt", expect=AllOf((Tensor(shape=(4, 3)), Close(L([[0.0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]])))), hints=(
-                Hint(Close(L([[0.0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]])),
+            Probe("Vt", label="Vt", expect=AllOf((Tensor(shape=(4, 3)), Close(nested_list([[0.0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]])))), hints=(
+                Hint(Close(nested_list([[0.0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]])),
                      "that is V.reshape(4, 3): reshape keeps the elements in reading order and only regroups them. "
                      "Swapping rows and columns is a transpose: V.T or V.transpose(0, 1)."),
             )),
@@ -81,24 +75,24 @@ SPEC = Assignment(
             Probe("mm_error", Raised("RuntimeError", contains="cannot be multiplied"), label="the exception mm_error", hints=(
                 Hint(Equal({"type": "object", "class": "type"}), "mm_error holds the class, not the exception you caught: `except RuntimeError as e: mm_error = e`."),
             )),
-            Probe("PQt", label="PQt", expect=AllOf((Tensor(shape=(2, 2)), Close(L([[-2.0, 1.0], [-2.0, 10.0]])))), hints=(
+            Probe("PQt", label="PQt", expect=AllOf((Tensor(shape=(2, 2)), Close(nested_list([[-2.0, 1.0], [-2.0, 10.0]])))), hints=(
                 Hint(Tensor(shape=(3, 3)), "P.T @ Q has shape (3, 3); the product asked for is P @ Q.T, of shape (2, 2)."),
             )),
         )),
         Item("q4_flip", points=8, title="Reversing along a dimension", probes=(
             Probe("slice_error", Raised("ValueError", contains="step"), label="the exception slice_error"),
-            Probe("reverse_along(torch.arange(6).reshape(2, 3), 1)", Close(L([[2.0, 1, 0], [5, 4, 3]])), weight=1, label="reverse_along(x, 1) on a 2x3 x", hints=(
-                Hint(Close(L([[5.0, 4, 3], [2, 1, 0]])), "this reversed every dimension; reverse only along dim: torch.flip(x, dims=(dim,))."),
-                Hint(Close(L([[3.0, 4, 5], [0, 1, 2]])), "this reversed the rows (dim 0) instead of the given dim."),
+            Probe("reverse_along(torch.arange(6).reshape(2, 3), 1)", Close(nested_list([[2.0, 1, 0], [5, 4, 3]])), weight=1, label="reverse_along(x, 1) on a 2x3 x", hints=(
+                Hint(Close(nested_list([[5.0, 4, 3], [2, 1, 0]])), "this reversed every dimension; reverse only along dim: torch.flip(x, dims=(dim,))."),
+                Hint(Close(nested_list([[3.0, 4, 5], [0, 1, 2]])), "this reversed the rows (dim 0) instead of the given dim."),
             )),
-            Probe("reverse_along(torch.arange(6).reshape(2, 3), 0)", Close(L([[3.0, 4, 5], [0, 1, 2]])), label="reverse_along(x, 0) on a 2x3 x", hints=(
-                Hint(Close(L([[2.0, 1, 0], [5, 4, 3]])), "this reversed the last dimension instead of the given dim 0."),
+            Probe("reverse_along(torch.arange(6).reshape(2, 3), 0)", Close(nested_list([[3.0, 4, 5], [0, 1, 2]])), label="reverse_along(x, 0) on a 2x3 x", hints=(
+                Hint(Close(nested_list([[2.0, 1, 0], [5, 4, 3]])), "this reversed the last dimension instead of the given dim 0."),
             )),
-            Probe("reverse_along(torch.arange(5.0), -1)", Close(L([4.0, 3, 2, 1, 0])), label="reverse_along with dim -1"),
+            Probe("reverse_along(torch.arange(5.0), -1)", Close(nested_list([4.0, 3, 2, 1, 0])), label="reverse_along with dim -1"),
             # "Return a new tensor; do not modify x": x must look the same after the call, and the result must not be x.
             Probe("(lambda x: (reverse_along(x, 1), x.tolist())[1])(torch.arange(6, dtype=torch.float32).reshape(2, 3))",
-                  Close(L([[0.0, 1, 2], [3, 4, 5]])), label="x is unchanged after reverse_along(x, 1)", hints=(
-                Hint(Close(L([[2.0, 1, 0], [5, 4, 3]])), MODIFIED_X),)),
+                  Close(nested_list([[0.0, 1, 2], [3, 4, 5]])), label="x is unchanged after reverse_along(x, 1)", hints=(
+                Hint(Close(nested_list([[2.0, 1, 0], [5, 4, 3]])), MODIFIED_X),)),
             Probe("(lambda x: (lambda r: r is x or r.data_ptr() == x.data_ptr())(reverse_along(x, 0)))(torch.arange(3, dtype=torch.float32))",
                   Equal(False), label="reverse_along returns a new tensor", hints=(
                 Hint(Equal(True), "reverse_along returned x itself (or a tensor using x's memory from its start): return a new tensor."),)),
@@ -111,7 +105,7 @@ SPEC = Assignment(
                   hidden=True, draw=_reverse_case, label="a tensor of another shape and dim"),
         )),
         Item("q5_shared", points=6, title="Sharing memory with NumPy", probes=(
-            Probe('shared_tensor(__import__("numpy").arange(4.0))', label="shared_tensor of a float64 array", expect=AllOf((Tensor(dtype="float64", shape=(4,)), Close(L([0.0, 1, 2, 3])))), hints=(
+            Probe('shared_tensor(__import__("numpy").arange(4.0))', label="shared_tensor of a float64 array", expect=AllOf((Tensor(dtype="float64", shape=(4,)), Close(nested_list([0.0, 1, 2, 3])))), hints=(
                 Hint(Tensor(dtype="float32"), "converting the dtype makes a copy: keep the array's dtype (float64 here)."),
             )),
             Probe('(lambda a: (lambda t: (a.__setitem__(0, 42.0), float(t.reshape(-1)[0]))[1])(shared_tensor(a)))(__import__("numpy").ones(3))',

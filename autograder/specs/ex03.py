@@ -1,14 +1,7 @@
 """Exercise 03: tensors that require grad, grad_fn chains, leaves, requires_grad_() and detach()."""
 
 from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
-
-
-def L(values):
-    """A nested list of numbers in the plain form that Close compares against."""
-    if isinstance(values, (list, tuple)):
-        return {"type": "list", "items": [L(v) for v in values]}
-    return float(values)
-
+from .evidence import nested_list
 
 CHAIN = ["MeanBackward0", "SubBackward0", "MulBackward0", "SinBackward0", "AccumulateGrad"]
 
@@ -51,9 +44,9 @@ SPEC = Assignment(
     items=(
         Item("q1_tensors", points=0.25, title="Float tensors that require grad (seed exercise 1)", probes=(
             Probe("x_s", label="x_s", hints=(Hint(Tensor(shape=(1,)), ONE_ELEMENT),), expect=AllOf((Tensor(dtype="float", shape=(), requires_grad=True, is_leaf=True), Close(3.0)))),
-            Probe("x_v", label="x_v", hints=(Hint(Tensor(dtype="int64"), INTEGER),), expect=AllOf((Tensor(dtype="float", shape=(3,), requires_grad=True, is_leaf=True), Close(L([3, 4, 5]))))),
+            Probe("x_v", label="x_v", hints=(Hint(Tensor(dtype="int64"), INTEGER),), expect=AllOf((Tensor(dtype="float", shape=(3,), requires_grad=True, is_leaf=True), Close(nested_list([3, 4, 5]))))),
             Probe("x_m", label="x_m", hints=(Hint(Tensor(is_leaf=False), NOT_LEAF),), expect=AllOf((Tensor(dtype="float", shape=(2, 3), requires_grad=True, is_leaf=True),
-                                Close(L([[3, 4, 5], [6, 7, 8]]))))),
+                                Close(nested_list([[3, 4, 5], [6, 7, 8]]))))),
         )),
         Item("q2_integer", points=0.25, title="An integer cannot require grad", probes=(
             Probe("int_error", Raised("RuntimeError", contains="floating point"), label="the exception int_error", hints=(
@@ -117,9 +110,9 @@ SPEC = Assignment(
                 Hint(Close(1.0, rtol=0, atol=0.6), "W's values spread like randn's, about 1: scale them by 0.1 (before requires_grad_())."),
             )),
             Probe("float(loss_w.detach() - (W.detach() ** 2).sum())", Close(0.0, rtol=0, atol=1e-5), label="loss_w is the sum of W²"),
-            Probe("None if W.grad is None else W.grad / W.detach()", Close(L([[2.0] * 3] * 4)), label="W.grad / W", hints=(
+            Probe("None if W.grad is None else W.grad / W.detach()", Close(nested_list([[2.0] * 3] * 4)), label="W.grad / W", hints=(
                 Hint(Equal(None), "W.grad is None: no backward() reached W. Call loss_w.backward() once, with loss_w computed from this W."),
-                Hint(Close(L([[4.0] * 3] * 4)), "backward() ran twice and the gradients accumulated in W.grad."),
+                Hint(Close(nested_list([[4.0] * 3] * 4)), "backward() ran twice and the gradients accumulated in W.grad."),
             )),
         )),
         Item("q7_detach", points=0.25, title="Stopping the gradient with detach()", probes=(

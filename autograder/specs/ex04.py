@@ -1,15 +1,7 @@
 """Exercise 04: backward() on scalars, vectors and matrices; vector-Jacobian products; accumulation."""
 
 from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
-from .evidence import AllNan
-
-
-def L(values):
-    """A nested list of numbers in the plain form that Close compares against."""
-    if isinstance(values, (list, tuple)):
-        return {"type": "list", "items": [L(v) for v in values]}
-    return float(values)
-
+from .evidence import AllNan, nested_list
 
 ACCUMULATED = ("gradients accumulate: every backward() adds to .grad. Zero the gradient before each backward() "
                "(w.grad = None, w.grad.zero_(), or optimizer.zero_grad()).")
@@ -81,24 +73,24 @@ SPEC = Assignment(
             Probe("x_a.grad", Close(8.0), label="x_a.grad", hints=(
                 Hint(Close(16.0), "16 = 2 x 8: " + ACCUMULATED), _none_grad("x_a"),
             )),
-            Probe("x_b.grad", Close(L([2, 4, 6])), label="x_b.grad", hints=(_none_grad("x_b"),
-                Hint(Close(L([4, 8, 12])), "x_b.grad is 2 x (2, 4, 6): " + ACCUMULATED),
-                Hint(Close(L([1, 2, 3])), "that is x itself; the gradient of x₁² + x₂² + x₃² is 2x."),
+            Probe("x_b.grad", Close(nested_list([2, 4, 6])), label="x_b.grad", hints=(_none_grad("x_b"),
+                Hint(Close(nested_list([4, 8, 12])), "x_b.grad is 2 x (2, 4, 6): " + ACCUMULATED),
+                Hint(Close(nested_list([1, 2, 3])), "that is x itself; the gradient of x₁² + x₂² + x₃² is 2x."),
             )),
-            Probe("x_c.grad", AllOf((Tensor(shape=(2,)), Close(L([10, 8])))), label="x_c.grad", hints=(_none_grad("x_c"),
-                Hint(Close(L([5, 4])), "that is Wx; the gradient of xᵀWx is (W + Wᵀ)x, which is 2Wx for this symmetric W."),
+            Probe("x_c.grad", AllOf((Tensor(shape=(2,)), Close(nested_list([10, 8])))), label="x_c.grad", hints=(_none_grad("x_c"),
+                Hint(Close(nested_list([5, 4])), "that is Wx; the gradient of xᵀWx is (W + Wᵀ)x, which is 2Wx for this symmetric W."),
                 Hint(Tensor(shape=(1, 2)), "keep x 1-D (shape (2,)): x @ W @ x is then a scalar, with no transposes needed."),
             )),
         )),
         Item("q2_vjp", points=7.5, title="vjp(f, x, v): backward(gradient=v)", probes=(
-            Probe("vjp(lambda t: t ** 2, torch.tensor([1., 2., 3.]), torch.tensor([1., 1., 1.]))", Close(L([2, 4, 6])), label="vjp of t² with v = ones"),
-            Probe("vjp(lambda t: torch.stack([t[0] + 2 * t[1], 3 * t[1]]), torch.tensor([1., 1.]), torch.tensor([1., 1.]))", Close(L([1, 5])),
+            Probe("vjp(lambda t: t ** 2, torch.tensor([1., 2., 3.]), torch.tensor([1., 1., 1.]))", Close(nested_list([2, 4, 6])), label="vjp of t² with v = ones"),
+            Probe("vjp(lambda t: torch.stack([t[0] + 2 * t[1], 3 * t[1]]), torch.tensor([1., 1.]), torch.tensor([1., 1.]))", Close(nested_list([1, 5])),
                   label="vjp with a non-symmetric Jacobian", hints=(
-                Hint(Close(L([3, 3])), "that is J v (the Jacobian times v); the vector-Jacobian product is vᵀJ, the rows of J weighted by v."),
+                Hint(Close(nested_list([3, 3])), "that is J v (the Jacobian times v); the vector-Jacobian product is vᵀJ, the rows of J weighted by v."),
             )),
             Probe("vjp(lambda t: torch.stack([t[0] * t[1], t[1] + t[2]]), torch.tensor([1., 2., 3.]), torch.tensor([1., -1.]))",
-                  AllOf((Tensor(shape=(3,)), Close(L([2, 0, -1])))), label="vjp of the example in the question", hints=(
-                Hint(Close(L([2, 2, 1])), "that is the gradient of the sum of the outputs (v = ones): pass v as backward's gradient argument."),
+                  AllOf((Tensor(shape=(3,)), Close(nested_list([2, 0, -1])))), label="vjp of the example in the question", hints=(
+                Hint(Close(nested_list([2, 2, 1])), "that is the gradient of the sum of the outputs (v = ones): pass v as backward's gradient argument."),
             )),
             Probe("(lambda x: (vjp(lambda t: t * 3, x, torch.ones(2)), x.requires_grad, x.grad)[1:])(torch.tensor([1., 2.]))",
                   Equal([False, None]), label="x keeps requires_grad False and .grad None", hints=(Hint(Equal([True, None]), CHANGED_INPUT),)),
@@ -110,21 +102,21 @@ SPEC = Assignment(
                   draw=_vjp_edges, hints=(Hint(AllNan(), NOT_AUTOGRAD),)),
         )),
         Item("q3_grad_of", points=7.5, title="grad_of(f, x) with no leaks between calls", probes=(
-            Probe("grad_of(lambda t: (t ** 2).sum(), torch.tensor([1., 2., 3.]))", Close(L([2, 4, 6])), label="grad_of (t²).sum()"),
+            Probe("grad_of(lambda t: (t ** 2).sum(), torch.tensor([1., 2., 3.]))", Close(nested_list([2, 4, 6])), label="grad_of (t²).sum()"),
             Probe("(lambda x: [grad_of(lambda t: (t ** 3).sum(), x), grad_of(lambda t: (t ** 3).sum(), x)])(torch.tensor([1., 2.]))",
-                  Close(L([[3, 12], [3, 12]])), label="two calls with the same x agree", hints=(
-                Hint(Close(L([[3, 12], [6, 24]])), "the second call saw the gradient left over from the first: " + ACCUMULATED),
-                Hint(Close(L([[6, 24], [6, 24]])), "the second call added to the .grad tensor you returned from the first one: "
+                  Close(nested_list([[3, 12], [3, 12]])), label="two calls with the same x agree", hints=(
+                Hint(Close(nested_list([[3, 12], [6, 24]])), "the second call saw the gradient left over from the first: " + ACCUMULATED),
+                Hint(Close(nested_list([[6, 24], [6, 24]])), "the second call added to the .grad tensor you returned from the first one: "
                      "work on a fresh leaf in each call and do not hand out a .grad that is reused."),
             )),
             Probe("(lambda x: (grad_of(lambda t: t.sum(), x), x.requires_grad)[1])(torch.tensor([1., 2.]))", Equal(False),
                   label="x keeps requires_grad False", hints=(
                 Hint(Equal(True), CHANGED_INPUT),
             )),
-            Probe("grad_of(lambda t: (t ** 2).sum(), torch.tensor([1., 2.], requires_grad=True))", Close(L([2, 4])), label="grad_of for an x that requires grad"),
+            Probe("grad_of(lambda t: (t ** 2).sum(), torch.tensor([1., 2.], requires_grad=True))", Close(nested_list([2, 4])), label="grad_of for an x that requires grad"),
             Probe("(lambda x: (grad_of(lambda t: (t ** 2).sum(), x), x.grad)[1])(torch.tensor([1., 2.], requires_grad=True))", Equal(None),
                   label="x.grad stays None", hints=(
-                Hint(Close(L([2, 4])), "grad_of left its gradient in the caller's x.grad: work on a fresh leaf, x.detach().clone().requires_grad_()."),)),
+                Hint(Close(nested_list([2, 4])), "grad_of left its gradient in the caller's x.grad: work on a fresh leaf, x.detach().clone().requires_grad_()."),)),
             Probe(f"grad_of(lambda t: (torch.sin({{a}} * t) * t).sum() + (t ** 2).mean(), torch.tensor({{x}}, {F64}))",
                   Reference(rtol=1e-6, atol=1e-8), hidden=True, draw=_grad_vector, label="a vector x"),
             Probe(f"grad_of(lambda t: torch.logsumexp({{a}} * t, 1).sum() - t.prod(), torch.tensor({{X}}, {F64}))",
@@ -132,9 +124,9 @@ SPEC = Assignment(
             Probe("grad_of({f}, {x})", Reference(rtol=1e-6, atol=1e-8), hidden=True, weight=2, draw=_grad_of_edges),
         )),
         Item("q4_no_grad", points=0.25, title="An update under torch.no_grad()", probes=(
-            Probe("w_s", AllOf((Tensor(requires_grad=True, is_leaf=True), Close(L([1.4, -1.6])))), weight=2, label="w_s after the step", hints=(
-                Hint(Close(L([0.6, -2.4])), "wrong sign in the update: gradient descent moves against the gradient, w -= lr * grad."),
-                Hint(Close(L([1.0, -2.0])), "w_s did not change. An in-place update of a leaf that requires grad raises outside "
+            Probe("w_s", AllOf((Tensor(requires_grad=True, is_leaf=True), Close(nested_list([1.4, -1.6])))), weight=2, label="w_s after the step", hints=(
+                Hint(Close(nested_list([0.6, -2.4])), "wrong sign in the update: gradient descent moves against the gradient, w -= lr * grad."),
+                Hint(Close(nested_list([1.0, -2.0])), "w_s did not change. An in-place update of a leaf that requires grad raises outside "
                      "torch.no_grad(): do it inside `with torch.no_grad():`."),
                 Hint(Tensor(is_leaf=False), "w_s = w_s - lr * w_s.grad makes a new, non-leaf tensor. Update in place (w_s -= ...) "
                      "inside `with torch.no_grad():`, so that w_s stays the same leaf."),
@@ -151,13 +143,13 @@ SPEC = Assignment(
                 Hint(Equal(False), "w_s's version counter did not move, so it was not updated by an in-place operation on w_s itself "
                      "(a .data update bypasses autograd's checks): write w_s -= 0.1 * w_s.grad inside `with torch.no_grad():`."),
             )),
-            Probe("pred_ng", label="pred_ng", expect=AllOf((Tensor(requires_grad=False), Close(L([4.2, -4.8])))), hints=(
+            Probe("pred_ng", label="pred_ng", expect=AllOf((Tensor(requires_grad=False), Close(nested_list([4.2, -4.8])))), hints=(
                 Hint(Tensor(requires_grad=True), "computed outside torch.no_grad(), the result is recorded in the graph and requires grad."),
             )),
         )),
         Item("q5_repair", points=0.25, title="Repair: gradients that accumulate across a loop", probes=(
-            Probe("[float(g) for g in grads_fixed]", Close(L([0, 4, 12])), label="grads_fixed", hints=(
-                Hint(Close(L([0, 4, 16])), "the last gradient includes the previous ones: " + ACCUMULATED),
+            Probe("[float(g) for g in grads_fixed]", Close(nested_list([0, 4, 12])), label="grads_fixed", hints=(
+                Hint(Close(nested_list([0, 4, 16])), "the last gradient includes the previous ones: " + ACCUMULATED),
             )),
             Probe("w_t", label="w_t after five steps", expect=AllOf((Tensor(is_leaf=True, requires_grad=True), Close(1.7852516, rtol=1e-5))), hints=(
                 Hint(Close(4.0504980, rtol=1e-4), "this is the result of the broken loop: " + ACCUMULATED),

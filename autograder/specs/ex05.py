@@ -1,14 +1,7 @@
 """Exercise 05: finite differences against autograd: forward and central differences, the best h, cost, gradcheck."""
 
 from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor
-
-
-def L(values):
-    """A nested list of numbers in the plain form that Close compares against."""
-    if isinstance(values, (list, tuple)):
-        return {"type": "list", "items": [L(v) for v in values]}
-    return float(values)
-
+from .evidence import nested_list
 
 F64 = "dtype=torch.float64"
 # log10(best h / cube root of eps): the best h of central differences is near the cube root of eps, so this is
@@ -110,20 +103,20 @@ SPEC = Assignment(
         )),
         Item("q4_fd_gradient", points=4.25, title="fd_gradient(f, x, h) for a vector x", probes=(
             Probe(f"fd_gradient(lambda t: (t ** 2).sum(), torch.tensor([1., 2., 3.], {F64}), 1e-4)",
-                  AllOf((Tensor(shape=(3,)), Close(L([2, 4, 6]), rtol=1e-6, atol=1e-8))), label="fd_gradient of the sum of squares"),
+                  AllOf((Tensor(shape=(3,)), Close(nested_list([2, 4, 6]), rtol=1e-6, atol=1e-8))), label="fd_gradient of the sum of squares"),
             # With a large h the difference quotient of t³ is 3x² + h², not the gradient 3x²: a shortcut through autograd shows.
-            Probe(f"fd_gradient(lambda t: (t * t * t).sum(), torch.tensor([1., 2.], {F64}), 0.1)", Close(L([3.01, 12.01]), rtol=1e-9, atol=1e-9),
+            Probe(f"fd_gradient(lambda t: (t * t * t).sum(), torch.tensor([1., 2.], {F64}), 0.1)", Close(nested_list([3.01, 12.01]), rtol=1e-9, atol=1e-9),
                   label="fd_gradient of the sum of cubes with h = 0.1", hints=(
-                Hint(Close(L([3.0, 12.0]), rtol=1e-9, atol=1e-9), EXACT),
-                Hint(Close(L([6.02, 24.02]), rtol=1e-9, atol=1e-9), DOUBLED),
+                Hint(Close(nested_list([3.0, 12.0]), rtol=1e-9, atol=1e-9), EXACT),
+                Hint(Close(nested_list([6.02, 24.02]), rtol=1e-9, atol=1e-9), DOUBLED),
             )),
-            Probe(f"fd_gradient(lambda t: t[0] * t[1] ** 2, torch.tensor([3., 2.], {F64}), 1e-5)", Close(L([4, 12]), rtol=1e-6, atol=1e-8),
+            Probe(f"fd_gradient(lambda t: t[0] * t[1] ** 2, torch.tensor([3., 2.], {F64}), 1e-5)", Close(nested_list([4, 12]), rtol=1e-6, atol=1e-8),
                   label="fd_gradient of t0 t1²", hints=(
-                Hint(Close(L([8, 24]), rtol=1e-6, atol=1e-8), DOUBLED),
+                Hint(Close(nested_list([8, 24]), rtol=1e-6, atol=1e-8), DOUBLED),
             )),
-            Probe(f"(lambda x: (fd_gradient(lambda t: t.sum(), x, 1e-3), x.tolist())[1])(torch.tensor([1., 2.], {F64}))", Close(L([1, 2]), rtol=1e-12, atol=1e-12),
+            Probe(f"(lambda x: (fd_gradient(lambda t: t.sum(), x, 1e-3), x.tolist())[1])(torch.tensor([1., 2.], {F64}))", Close(nested_list([1, 2]), rtol=1e-12, atol=1e-12),
                   label="x unchanged after fd_gradient", hints=(
-                Hint(Close(L([1, 2]), rtol=0, atol=0.1), "fd_gradient changed x: shift a copy of x (x.clone()), not x itself."),
+                Hint(Close(nested_list([1, 2]), rtol=0, atol=0.1), "fd_gradient changed x: shift a copy of x (x.clone()), not x itself."),
             )),
             Probe(f"fd_gradient({{f}}, torch.tensor({{x}}, {F64}), 1e-5)", Reference(rtol=1e-6, atol=1e-8), hidden=True, draw=_vector_function,
                   label="a smooth function of a vector"),

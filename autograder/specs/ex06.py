@@ -1,32 +1,14 @@
 """Exercise 06: the chain rule as a sum over paths, walking grad_fn, and a tiny reverse-mode engine."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from ..spec import Assignment, Close, Equal, Expectation, Hint, Item, Probe, Reference
-
-
-@dataclass(frozen=True)
-class Where(Expectation):
-    """A value for which ``test`` holds (for hints that recognise a pattern rather than one value)."""
-
-    test: Callable
-
-    def explain(self, observed, reference=None, reveal=True):
-        try:
-            return None if self.test(observed) else "no"
-        except Exception:  # noqa: BLE001 - a value of another form simply does not match
-            return "no"
+from ..spec import Assignment, Close, Equal, Hint, Item, Probe, Reference
+from .evidence import L, Where
 
 
 def _unsorted(names):
     """The names, in another order (a list as probes report it)."""
     return Where(lambda value: sorted(value["items"]) == sorted(names) and value["items"] != sorted(names))
 
-
-def L(*values):
-    """A list of numbers written the way probes report one (Close does not read a bare Python list)."""
-    return {"type": "list", "items": list(values)}
 
 NONE_AS_PATH_END = ("a None entry of next_functions (here the constant, which needs no gradient) was counted as the end "
                     "of a path: a path ends only at an AccumulateGrad node. Skip None entries.")

@@ -1,8 +1,6 @@
 """Exercise 07: gradient descent by hand, under torch.no_grad, and with torch.optim.SGD."""
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..spec import (
     AllOf,
@@ -18,6 +16,7 @@ from ..spec import (
     Tensor,
     compare_numbers,
 )
+from .evidence import ANY, L
 
 INCREASES = ("the function value increases from step to step: the update has the wrong sign. "
              "Gradient descent subtracts: x ← x − lr · f'(x).")
@@ -31,27 +30,6 @@ APPROXIMATE = ("the value agrees with the exact derivative to about 5 digits but
 FEWER = "the result is what steps − 1 updates give: the loop runs one update too few (range(1, steps) runs steps − 1 times)."
 MORE = "the result is what steps + 1 updates give: the loop runs one update too many."
 EXACT = {"rtol": 1e-12, "atol": 1e-13}  # a formula in float64 gets here; no finite difference does
-
-
-@dataclass(frozen=True)
-class Where(Expectation):
-    """A value for which ``test`` holds (for hints that recognise a pattern rather than one value)."""
-
-    test: Callable
-
-    def explain(self, observed, reference=None, reveal=True):
-        try:
-            return None if self.test(observed) else "no"
-        except Exception:  # noqa: BLE001 - a value of another form simply does not match
-            return "no"
-
-
-ANY = Where(lambda value: True)  # the hint of a probe whose only failure has one cause
-
-
-def L(*values):
-    """A list of numbers written the way probes report one (Close does not read a bare Python list)."""
-    return {"type": "list", "items": list(values)}
 
 
 class NoneOrZero(Expectation):

@@ -1,9 +1,8 @@
 """Exercise 08: a two-layer ReLU network trained by hand, with autograd, and with nn.Module."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from ..spec import Assignment, Close, Equal, Expectation, Hint, Item, Probe, Raised, Reference, numeric
+from ..spec import Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, numeric
+from .evidence import ANY, L, Where
 
 ACCUMULATED = ("the gradients accumulated: loss.backward() adds to .grad, and nothing reset it between steps, so each "
                "update used the sum of all earlier gradients (the loss goes up and down). Reset the gradients every step.")
@@ -27,27 +26,6 @@ TRAIN_REQUIRES_GRAD = ("after train the caller's tensors require grad: p.require
 TRAIN_CHANGED = ("train changed the values of the tensors it was given: it updated them in place instead of copies. "
                  "Start from p.clone() (or p.detach().clone()) and update those.")
 RATIO = "each gradient, as a multiple of the right one (its projection on autograd's gradient)"
-
-
-def L(*values):
-    """A list of numbers written the way probes report one (Close does not read a bare Python list)."""
-    return {"type": "list", "items": list(values)}
-
-
-@dataclass(frozen=True)
-class Where(Expectation):
-    """A value for which ``test`` holds (for hints that recognise a pattern rather than one value)."""
-
-    test: Callable
-
-    def explain(self, observed, reference=None, reveal=True):
-        try:
-            return None if self.test(observed) else "no"
-        except Exception:  # noqa: BLE001 - a value of another form simply does not match
-            return "no"
-
-
-ANY = Where(lambda value: True)  # the hint of a probe whose only failure has one cause
 
 
 def _ratios(value):

@@ -1,10 +1,9 @@
 """Exercise 09: softmax, cross-entropy, logits, bag of words and logistic regression."""
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..spec import AllOf, Assignment, Close, Equal, Expectation, Hint, Item, Probe, Raised, Reference, Tensor, numeric
+from .evidence import ANY, L
 
 INCREASES = ("the loss increases from step to step: the update has the wrong sign. Gradient descent subtracts: "
              "W ← W − lr · W.grad.")
@@ -26,11 +25,6 @@ ONE_HOT = ("on a batch whose targets do not include the last class the shapes do
            "only max(targets) + 1 columns. Pass the number of classes: F.one_hot(targets, num_classes=logits.shape[1]).")
 
 
-def L(*values):
-    """A list of numbers written the way probes report one (Close does not read a bare Python list)."""
-    return {"type": "list", "items": list(values)}
-
-
 class NotFinite(Expectation):
     """Numbers among which at least one is nan or ±inf (used to recognise an overflow)."""
 
@@ -39,22 +33,6 @@ class NotFinite(Expectation):
         if parsed is not None and any(not math.isfinite(x) for x in parsed[1]):
             return None
         return "all finite"
-
-
-@dataclass(frozen=True)
-class Where(Expectation):
-    """A value for which ``test`` holds (for hints that recognise a pattern rather than one value)."""
-
-    test: Callable
-
-    def explain(self, observed, reference=None, reveal=True):
-        try:
-            return None if self.test(observed) else "no"
-        except Exception:  # noqa: BLE001 - a value of another form simply does not match
-            return "no"
-
-
-ANY = Where(lambda value: True)  # the hint of a probe whose only failure has one cause
 
 
 def _forbidding(names):

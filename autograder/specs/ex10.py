@@ -1,10 +1,9 @@
 """Exercise 10: custom autograd Functions, higher derivatives, Hessian-vector products, Newton, jvp, in-place."""
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from ..spec import AllOf, Assignment, Close, Equal, Expectation, Hint, Item, Probe, Raised, Reference, Tensor, numeric
+from ..spec import AllOf, Assignment, Close, Equal, Hint, Item, Probe, Raised, Reference, Tensor, numeric
+from .evidence import ANY, L, Where
 
 UPSTREAM = ("backward must multiply by the incoming gradient grad_output (the chain rule): "
             "return grad_output * x / r, not x / r.")
@@ -29,31 +28,12 @@ REVERSE_MODE = ("torch.autograd.grad", "torch.autograd.backward", "torch.Tensor.
                 "torch.func.grad", "torch.autograd.functional.vjp", "torch.autograd.functional.jacobian")
 
 
-@dataclass(frozen=True)
-class Where(Expectation):
-    """A value for which ``test`` holds (for hints that recognise a pattern rather than one value)."""
-
-    test: Callable
-
-    def explain(self, observed, reference=None, reveal=True):
-        try:
-            return None if self.test(observed) else "no"
-        except Exception:  # noqa: BLE001 - a value of another form simply does not match
-            return "no"
-
-
-ANY = Where(lambda value: True)  # the hint of a probe whose only failure has one cause
 ALL_NAN = Where(lambda value: all(x != x for x in numeric(value)[1]))
 ALL_INF = Where(lambda value: all(x in (math.inf, -math.inf) for x in numeric(value)[1]))
 
 
 def _forbidding(names):
     return "(" + ", ".join(repr(n) for n in names) + ",)"
-
-
-def L(*values):
-    """A list of numbers written the way probes report one (Close does not read a bare Python list)."""
-    return {"type": "list", "items": list(values)}
 
 
 def _vec(rng, n, lo=-2.0, hi=2.0, dtype="float32"):
