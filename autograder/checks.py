@@ -92,21 +92,29 @@ def notebook_language(namespace: dict | None = None) -> str:
     return i18n.notebook_language(nb) if isinstance(nb, dict) else i18n.ENGLISH
 
 
+_colab_metadata: list[dict] = []  # asked once per kernel: a notebook's language does not change while it runs
+
+
 def _colab_notebook() -> dict | None:
     """Colab's frontend hands the notebook (with its metadata) to the kernel on request."""
-    from google.colab import _message  # type: ignore[import-not-found]
+    if not _colab_metadata:
+        from google.colab import _message  # type: ignore[import-not-found]
 
-    reply = _message.blocking_request("get_ipynb", request="", timeout_sec=5)
-    return reply.get("ipynb") if isinstance(reply, dict) and "ipynb" in reply else reply
+        reply = _message.blocking_request("get_ipynb", request="", timeout_sec=5)
+        nb = reply.get("ipynb") if isinstance(reply, dict) and "ipynb" in reply else reply
+        _colab_metadata.append({"metadata": nb.get("metadata", {})} if isinstance(nb, dict) else {})
+    return _colab_metadata[0]
 
 
 _read_cache: dict[tuple[str, float], dict] = {}
 
 
 def _jupyter_notebook(namespace: dict) -> dict | None:
-    """The notebook file of this kernel's Jupyter session: jupyter_server puts its path in the kernel's
-    environment (JPY_SESSION_NAME), and ipykernel copies it to ``__session__`` in the user namespace."""
-    path = notebook_path(namespace.get("__session__") or os.environ.get("JPY_SESSION_NAME"))
+    """The notebook file of this kernel's Jupyter session: jupyter_server (2.x) puts its absolute path in
+    the kernel's environment (JPY_SESSION_NAME), and ipykernel copies it to ``__session__`` in the user
+    namespace; VS Code sets ``__vsc_ipynb_file__``."""
+    session = namespace.get("__session__") or namespace.get("__vsc_ipynb_file__") or os.environ.get("JPY_SESSION_NAME")
+    path = notebook_path(session if isinstance(session, str) else None)
     if path is None:
         return None
     key = (str(path), path.stat().st_mtime)

@@ -87,7 +87,9 @@ def test_on_colab_the_language_comes_from_the_frontend_notebook(monkeypatch):
     fake._message = types.SimpleNamespace(blocking_request=blocking_request)
     monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
     monkeypatch.setitem(sys.modules, "google.colab", fake)
+    monkeypatch.setattr(checks, "_colab_metadata", [])
     assert checks.notebook_language({}) == "ja" and asked == ["get_ipynb"]
+    assert checks.notebook_language({}) == "ja" and asked == ["get_ipynb"]  # asked once per kernel
 
 
 # ---------------------------------------------------------------------------------------------
