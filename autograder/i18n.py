@@ -19,7 +19,7 @@ taken from the machine's locale: it is an argument, read from the notebook's met
 from __future__ import annotations
 
 import gettext
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def N_(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str | None) -> gettext.NullTranslations:
     """The catalog of ``language`` (English, or any language without a catalog: no translation)."""
     if not language or language == ENGLISH:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from autograder.i18n import N_, Message, fixed, message
+from autograder.i18n import N_, fixed, message
 
 # ---------------------------------------------------------------------------------------------
 # Reading numbers out of plain data

@@ -8,13 +8,13 @@ import json
 import shutil
 import subprocess
 import sys
-import tomllib
 import types
 from pathlib import Path
 
 import nbformat
 import polib
 import pytest
+import tomllib
 
 from autograder import checks, i18n, spec
 from autograder.course import demo, messages
