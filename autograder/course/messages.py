@@ -8,8 +8,9 @@ msgids come from two places:
 - the specs: every item's title, every probe's label (hidden cases' labels included) and every
   hint, walked from the ``SPEC`` objects.
 
-``python -m autograder.course.messages update`` refreshes the PO files, ``compile`` writes the MO
-files, ``check`` fails when either is out of date.
+``autograder i18n messages`` (or ``python -m autograder.course.messages update``) refreshes the PO
+files and compiles the MO files; ``compile`` only compiles (after a translator edits msgstr);
+``check`` fails when either is out of date. Translators edit only msgstr.
 """
 
 from __future__ import annotations
@@ -125,9 +126,9 @@ def stale() -> list[str]:
         have = {e.msgid for e in polib.pofile(str(po_path(language))) if not e.obsolete}
         missing = [m for m in msgids() if m not in have]
         if missing:
-            problems.append(f"{po_path(language)} lacks {len(missing)} msgids, e.g. {missing[0]!r}")
+            problems.append(f"{po_path(language)} lacks {len(missing)} msgids, e.g. {missing[0]!r}: run `autograder i18n messages`")
         if not mo_path(language).exists() or mo_path(language).read_bytes() != compiled(language):
-            problems.append(f"{mo_path(language)} is not a fresh compile of its PO file")
+            problems.append(f"{mo_path(language)} is not a fresh compile of its PO file: run `autograder i18n messages`")
     return problems
 
 
