@@ -250,6 +250,8 @@ def grade(assignments: str | list[str], submissions: Path, out: Path, *, root: P
     if resuming:
         skipped = sum(len(r.resumed) for r in runs.values())
         print(f"resuming: {skipped} submission(s) already recorded, {len(tasks)} notebook(s) to grade", file=sys.stderr)
+    for name in {task.assignment for task in tasks}:
+        reference.prefetch(name, root)  # ready when the first notebook comes back, not computed after it
     finished = executor.map(tasks)
     if progress:
         from tqdm import tqdm

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -31,8 +32,22 @@ def solution_code(notebook_path: Path) -> str:
     return "\n\n".join(cells)
 
 
-@cache
+_computing = threading.Lock()  # one solution runs at a time: prefetch and the first decision share the result
+
+
+def prefetch(assignment: str, root: Path) -> None:
+    """Start computing the reference namespace now, in the background, so that it is ready (``import torch``
+    and the solution's cells done) when the first notebook comes back instead of after it."""
+    threading.Thread(target=namespace, args=(assignment, str(root)), name=f"reference-{assignment}", daemon=True).start()
+
+
 def namespace(assignment: str, root: str) -> dict:
+    with _computing:
+        return computed_namespace(assignment, root)
+
+
+@cache
+def computed_namespace(assignment: str, root: str) -> dict:
     """Globals after running the solution notebooks of ``assignment`` (quietly).
 
     Setup cells run too: their installs are guarded by "is it missing?", which is false here.

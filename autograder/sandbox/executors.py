@@ -124,6 +124,12 @@ def map_on_pools(new_pool: Callable[[int], ProcessPoolExecutor], workers: int, r
 # --------------------------------------------------------------------------- warm, sandboxed workers
 
 _server = None  # this worker process's ForkServer (one per worker, started on its first task)
+_light = False  # set in each pool worker: its server runs a notebook or two, so it skips the batch-only preloads
+
+
+def set_light_warm_up(light: bool) -> None:
+    global _light
+    _light = light
 
 
 def worker_server(limits: Limits, run_dir: str | None = None):
@@ -136,7 +142,7 @@ def worker_server(limits: Limits, run_dir: str | None = None):
     if _server is None or not _server.alive:
         if _server is not None:
             _server.close()
-        _server = ForkServer(limits, parent_dir=run_dir)
+        _server = ForkServer(limits, parent_dir=run_dir, light=_light)
         Finalize(_server, _server.close, exitpriority=10)  # runs when the pool's worker exits
     return _server
 
@@ -167,9 +173,11 @@ class WarmSandboxExecutor:
     Kernel start and ``import torch`` are paid once per worker; each notebook still gets a fresh
     process, and the sandbox is emptied of processes and files between notebooks."""
 
-    def __init__(self, workers: int | None = None, limits: Limits | None = None, run_task: Callable = None):
+    def __init__(self, workers: int | None = None, limits: Limits | None = None, run_task: Callable = None,
+                 light: bool = False):
         self.workers = workers or os.cpu_count() or 1
         self.limits = limits or Limits()
+        self.light = light  # each worker runs about one notebook: a smaller warm-up (see forkserver.PRELOAD_FOR_BATCHES)
         self.run_task = run_task or run_warm  # module-level, so that pool workers can unpickle it
         self.pool: ProcessPoolExecutor | None = None
         self.run_dir = ""
@@ -184,7 +192,7 @@ class WarmSandboxExecutor:
 
     def new_pool(self, workers: int) -> ProcessPoolExecutor:
         """A pool whose workers start their fork servers at once (a failure is retried on the first task)."""
-        pool = ProcessPoolExecutor(workers)
+        pool = ProcessPoolExecutor(workers, initializer=set_light_warm_up, initargs=(self.light,))
         for _ in range(workers):
             pool.submit(warm_up, self.limits, self.run_dir)
         return pool
@@ -220,11 +228,12 @@ def warm_up(limits: Limits, run_dir: str) -> None:
 
 
 def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: str | None = None,
-                  scheduler: str | None = None):
+                  scheduler: str | None = None, few_notebooks: bool = False):
     """The default executor for ``autograder grade``: warm sandboxed workers; unsandboxed only on request.
 
     ``scheduler`` (``tcp://HOST:PORT`` or ``local``): the notebooks run on a Dask cluster instead,
-    always sandboxed; each worker checks that it can sandbox when it joins."""
+    always sandboxed; each worker checks that it can sandbox when it joins. ``few_notebooks``: about
+    one notebook per worker (a late submission), so the workers warm up less and start sooner."""
     import sys
 
     from autograder.sandbox.bubblewrap import parse_size, unavailable_reason
@@ -244,4 +253,4 @@ def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: s
     if reason:
         raise SystemExit(f"error: cannot sandbox student code: {reason}.\n"
                          "Install bubblewrap, or pass --no-sandbox to run student code unsandboxed (only for code you trust).")
-    return WarmSandboxExecutor(workers, limits)
+    return WarmSandboxExecutor(workers, limits, light=few_notebooks)
