@@ -6,7 +6,6 @@ each also checks that a student's mischief does not reach the next student grade
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import subprocess
@@ -15,14 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from warm_worker import LIMITS, close_worker, host_processes_of, needs_sandbox, run_on_worker
 
-from autograder.grading.execute import Task
 from autograder.sandbox import executors
-from autograder.sandbox.bubblewrap import GIB, Limits, bwrap_argv, parse_size, unavailable_reason
+from autograder.sandbox.bubblewrap import GIB, Limits, bwrap_argv, parse_size
 
 ROOT = Path(__file__).resolve().parents[1]
-LIMITS = Limits(memory=3 * GIB, file_size=64 << 20, processes=128)
-needs_sandbox = pytest.mark.skipif(unavailable_reason() is not None, reason=f"no sandbox here: {unavailable_reason()}")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -31,37 +28,7 @@ needs_sandbox = pytest.mark.skipif(unavailable_reason() is not None, reason=f"no
 def worker():
     """One warm sandboxed worker, shared by the module's tests like a pool worker shares a batch."""
     yield lambda *cells, **kw: run_on_worker(*cells, **kw)
-    if executors._server is not None:
-        executors._server.close()
-        executors._server = None
-
-
-def run_on_worker(*cells: str, cell_timeout: int = 10, notebook_timeout: int = 60):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    task = Task("student", "sandbox", "t.ipynb", nbformat.writes(nb), {}, cell_timeout, notebook_timeout)
-    outcome = executors.run_warm(task, LIMITS)
-    return outcome, outputs_text(outcome.nb_json)
-
-
-def outputs_text(nb_json: str) -> str:
-    if not nb_json:
-        return ""
-    parts = []
-    for cell in nbformat.reads(nb_json, as_version=4).cells:
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", "") or f"{out.get('ename', '')}: {out.get('evalue', '')}")
-    return "\n".join(parts)
-
-
-def host_processes_of(uid: int) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.stat(f"/proc/{pid}").st_uid == uid:
-                found.append(int(pid))
-        except FileNotFoundError:
-            pass
-    return found
+    close_worker()
 
 
 def assert_next_student_is_unaffected(worker) -> None:
