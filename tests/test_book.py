@@ -47,6 +47,13 @@ EXERCISES = sorted(p.relative_to(ROOT) for p in (ROOT / "exercises").glob("ex*/e
 JA_ROOT = ROOT / "ja"
 JA_LECTURES = sorted(p.relative_to(JA_ROOT) for p in (JA_ROOT / "course").glob("*.ipynb"))
 NO_JA_LECTURES = "no Japanese lectures in ja/course/ yet (the translation is in progress)"
+NOTEBOOK_ROOTS = {"en": ROOT, "ja": JA_ROOT}
+
+
+def _editions(notebooks: list[Path]) -> list:
+    """(language, notebook) for the English notebooks and for those of them that have a Japanese twin."""
+    return [pytest.param(lang, nb, id=f"{lang}-{nb.stem}") for lang in ("en", "ja") for nb in notebooks
+            if (NOTEBOOK_ROOTS[lang] / nb).is_file()]
 
 # A term and the lecture that explains it; the Japanese terms are the glossary's (i18n/ja/glossary.toml).
 ENGLISH_SEARCHES = [("chain rule", "course/06_computation_graphs"), ("backpropagation", "course/06_computation_graphs"),
@@ -279,17 +286,17 @@ def _image_outputs(notebook) -> int:
                if {"image/png", "image/svg+xml"} & set(out.get("data", {})))
 
 
-@pytest.mark.parametrize("lecture", LECTURES, ids=lambda p: p.stem)
-def test_a_lecture_shows_its_stored_outputs_and_figures(book, lecture):
-    notebook = nbformat.read(ROOT / lecture, as_version=4)
-    html = _html(book, "en", lecture.with_suffix("").as_posix())
+@pytest.mark.parametrize(("lang", "lecture"), _editions(LECTURES))
+def test_a_lecture_shows_its_stored_outputs_and_figures(book, lang, lecture):
+    notebook = nbformat.read(NOTEBOOK_ROOTS[lang] / lecture, as_version=4)
+    html = _html(book, lang, lecture.with_suffix("").as_posix())
     shown = " ".join(" ".join(div.get_text(" ").split()) for div in html.select("div.cell_output"))
     shown = " ".join(shown.split())
     missing = [text[:80] for text in _stream_texts(notebook) if text not in shown]
     assert not missing, f"outputs not on the page: {missing}"
     images = html.select("div.cell_output img")
     assert len(images) == _image_outputs(notebook)
-    assert all((book.site / "en" / lecture.parent / img["src"]).resolve().is_file() for img in images)
+    assert all((book.site / lang / lecture.parent / img["src"]).resolve().is_file() for img in images)
 
 
 def _solution_lines(exercise: Path) -> list[str]:
@@ -307,10 +314,10 @@ def _solution_lines(exercise: Path) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda p: p.stem)
-def test_an_exercise_page_has_the_questions_and_checks_but_no_solution(book, exercise):
-    notebook = nbformat.read(ROOT / exercise, as_version=4)
-    html = _html(book, "en", exercise.with_suffix("").as_posix())
+@pytest.mark.parametrize(("lang", "exercise"), _editions(EXERCISES))
+def test_an_exercise_page_has_the_questions_and_checks_but_no_solution(book, lang, exercise):
+    notebook = nbformat.read(NOTEBOOK_ROOTS[lang] / exercise, as_version=4)
+    html = _html(book, lang, exercise.with_suffix("").as_posix())
     code = "\n".join(pre.get_text() for pre in html.select("div.cell_input pre"))
     checks = [c.source for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert checks and all(check in code for check in checks)
@@ -321,16 +328,17 @@ def test_an_exercise_page_has_the_questions_and_checks_but_no_solution(book, exe
     assert not [line for line in solution_lines if line in page_text]
 
 
-@pytest.mark.parametrize("notebook", [LECTURES[0], EXERCISES[0], EXERCISES[-1]], ids=lambda p: p.stem)
-def test_a_page_opens_in_colab_and_downloads_the_repository_notebook(book, notebook):
+@pytest.mark.parametrize(("lang", "notebook"), _editions([LECTURES[0], EXERCISES[0], EXERCISES[-1]]))
+def test_a_page_opens_in_colab_and_downloads_the_repository_notebook(book, lang, notebook):
     page = notebook.with_suffix("").as_posix()
-    html = _html(book, "en", page)
+    html = _html(book, lang, page)
     hrefs = [a["href"] for a in html.select("a[href]")]
-    assert REPO_BLOB + notebook.as_posix() in hrefs
+    in_repository = (NOTEBOOK_ROOTS[lang] / notebook).relative_to(ROOT).as_posix()
+    assert REPO_BLOB + in_repository in hrefs
     downloads = [h for h in hrefs if h.endswith(".ipynb") and "_sources/" in h]
     assert len(downloads) == 1
-    downloaded = (book.site / "en" / notebook.parent / downloads[0]).resolve()
-    assert downloaded.read_bytes() == (ROOT / notebook).read_bytes()
+    downloaded = (book.site / lang / notebook.parent / downloads[0]).resolve()
+    assert downloaded.read_bytes() == (NOTEBOOK_ROOTS[lang] / notebook).read_bytes()
 
 
 # --- search ---------------------------------------------------------------------------------------
