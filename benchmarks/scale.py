@@ -136,22 +136,33 @@ def late_student(work: Path, before: str | None, runs: int) -> None:
     cmd = grade_command(["ex01"], subs, work / "late" / "out", db_url, ["--student", "late"])
     versions = {"now": stock.env(AUTOGRADER_COURSE_ROOT=str(course))}
     if before:
-        versions[before] = dict(versions["now"], PYTHONPATH=str(package_at(before, work / "before")))
-        versions[before]["PATH"] = f"{BIN}:{versions[before].get('PATH', '')}"
-        cmd_before = [str(BIN / "python"), "-m", "autograder.cli", *cmd[1:]]
+        old = package_at(before, work / "before")
+        versions[before] = dict(versions["now"], PYTHONPATH=str(old))
+        cmd_before = [str(BIN / "python"), "-c", RUN_WITH_PATH_IN_SANDBOX.format(folder=str(old)), *cmd[1:]]
     times = {v: [] for v in versions}
     timed(cmd, course)  # once untimed: the gradebook entry and the OS's file cache
     for _ in range(runs):
         for version, env in versions.items():
             times[version].append(timed(cmd if version == "now" else cmd_before, course, env))
-    (graded,) = read_grades(work / "late" / "out").values()
-    if graded[1] != "ok":
-        raise RuntimeError(f"the late student's solution was not graded ok: {graded}")
+            (graded,) = read_grades(work / "late" / "out").values()
+            if graded[1] != "ok":  # a run that did not grade would time nothing
+                raise RuntimeError(f"{version}: the late student's solution was not graded ok: {graded}")
     for version, values in times.items():
         print(f"late student ({version:>8s}): median {statistics.median(values):5.1f} s of {['%.1f' % v for v in values]}",
               flush=True)
     if before:
         print(f"late student: {statistics.median(times[before]) / statistics.median(times['now']):.2f}x faster than {before}")
+
+
+# The old package must be the one imported inside the sandbox too, whose environment is cleared.
+RUN_WITH_PATH_IN_SANDBOX = """\
+import sys
+from autograder.sandbox import bubblewrap
+plain_env = bubblewrap.sandbox_env
+bubblewrap.sandbox_env = lambda: {{**plain_env(), "PYTHONPATH": {folder!r}}}
+from autograder.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def package_at(rev: str, folder: Path) -> Path:
