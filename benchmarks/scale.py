@@ -148,7 +148,7 @@ def late_student(work: Path, before: str | None, runs: int) -> None:
             if graded[1] != "ok":  # a run that did not grade would time nothing
                 raise RuntimeError(f"{version}: the late student's solution was not graded ok: {graded}")
     for version, values in times.items():
-        print(f"late student ({version:>8s}): median {statistics.median(values):5.1f} s of {['%.1f' % v for v in values]}",
+        print(f"late student ({version:>8s}): median {statistics.median(values):5.1f} s of {', '.join(f'{v:.1f}' for v in values)}",
               flush=True)
     if before:
         print(f"late student: {statistics.median(times[before]) / statistics.median(times['now']):.2f}x faster than {before}")

@@ -54,6 +54,8 @@ def sandbox_problem() -> str | None:
 
 _run_dir = ""  # this worker's folder for its fork server's link folders and cgroup names
 _limits: Limits | None = None
+_ready = threading.Event()  # set once the plugin has started the sandbox: a task may arrive while it starts
+SETUP_WAIT = 300  # seconds a task waits for its worker's sandbox (a worker that cannot sandbox closes sooner)
 
 
 class SandboxPlugin(WorkerPlugin):
@@ -85,11 +87,13 @@ def start_sandbox(limits: Limits) -> None:
     os.chmod(_run_dir, 0o711)  # the sandbox uid must reach its link folder inside
     _limits = limits
     executors.worker_server(limits, _run_dir)
+    _ready.set()
 
 
 def stop_sandbox() -> None:
     """Close the fork server and remove what it left: mounts, cgroups, the run folder."""
     global _run_dir, _limits
+    _ready.clear()
     if executors._server is not None:
         executors._server.close()
         executors._server = None
@@ -110,7 +114,7 @@ def sandbox_limits() -> dict | None:
 
 def run_notebook(task: dict) -> dict:
     """A Dask task: one notebook, in this worker's warm sandbox; plain data in, plain data out."""
-    if _limits is None:  # the plugin never set this worker up: refuse rather than run unsandboxed
+    if not _ready.wait(SETUP_WAIT):  # the plugin never set this worker up: refuse rather than run unsandboxed
         raise SandboxUnavailable("this worker has no sandbox (the autograder's worker plugin is not set up here)")
     return dataclasses.asdict(executors.run_warm(Task(**task), _limits, _run_dir))
 
@@ -201,7 +205,9 @@ class DaskExecutor:
             self.close()
 
     def close(self) -> None:
-        """Disconnect; a LocalCluster stops (its workers' plugin teardown stops their fork servers)."""
+        """Disconnect; a LocalCluster stops (its workers' plugin teardown stops their fork servers).
+
+        An external cluster's workers keep their warm sandboxes for the next batch (or late student)."""
         if self.client is not None:
             self.client.close()
             self.client = None
