@@ -482,3 +482,14 @@ def test_the_page_check_sees_another_host_raw_math_and_a_broken_image(book, serv
     assert f"HTTP 404: {server}/missing.png" in watch.problems
     assert RAW_MATH.findall(seen["prose"]) == ["$x^2$"]
     assert len(seen["brokenImages"]) == 2
+
+
+def test_with_no_japanese_notebooks_the_landing_page_says_the_translation_is_in_progress():
+    contents = book_module.contents_markdown("ja", {"lectures": [], "exercises": []})
+    assert "日本語訳は作成中です" in contents and "toctree" not in contents
+
+
+def test_a_partial_translation_lists_only_what_exists():
+    lectures = [Path("course/01_first_steps.ipynb"), Path("course/02_tensors.ipynb")]
+    contents = book_module.contents_markdown("ja", {"lectures": lectures, "exercises": []})
+    assert contents == "```{toctree}\n:caption: 講義\n:maxdepth: 1\n\ncourse/01_first_steps\ncourse/02_tensors\n```\n"
