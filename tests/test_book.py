@@ -322,6 +322,7 @@ def test_an_exercise_page_has_the_questions_and_checks_but_no_solution(book, lan
     checks = [c.source for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert checks and all(check in code for check in checks)
     assert "raise NotImplementedError()" in code
+    assert not html.select("div.cell_output"), "exercises are stored unexecuted, and the book executes nothing"
     solution_lines = _solution_lines(exercise)
     assert solution_lines, "the reference solution has answer lines to look for"
     page_text = str(html)
