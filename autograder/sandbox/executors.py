@@ -242,7 +242,10 @@ def make_executor(workers: int | None = None, *, sandbox: bool = True, memory: s
     if scheduler:
         if not sandbox:
             raise SystemExit("error: --no-sandbox cannot be used with --scheduler: a cluster grades only in the sandbox")
-        from autograder.sandbox.dask import dask_executor
+        try:
+            from autograder.sandbox.dask import dask_executor
+        except ImportError as error:
+            raise SystemExit(f"error: --scheduler needs Dask ({error}): pip install 'autograd-course[cluster]'") from error
 
         return dask_executor(scheduler, workers, limits)
     if not sandbox:
