@@ -71,7 +71,8 @@ def reference_values(assignment: str, probes: list[spec.Probe]) -> list:
     """Reference results for the probes that need one; those need the course's solutions/."""
     if not any(isinstance(p.expect, spec.Reference) for p in probes):
         return [None] * len(probes)
-    from . import course, reference  # grader-side modules, needed only here
+    from autograder import course  # grader-side modules, needed only here
+    from autograder.grading import reference
 
     root = course.find_root()
     if root is None:

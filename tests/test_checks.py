@@ -55,3 +55,18 @@ def test_probe_reports_errors_as_data():
     assert results[0] == {"ok": False, "error": "ZeroDivisionError", "message": "division by zero"}
     assert results[1]["error"] == "NameError"
     assert results[2] == {"ok": True, "value": 1024}
+
+
+@pytest.mark.parametrize("assignment", ["ex01", "ex09"])
+def test_hidden_checks_in_the_notebook_pass_for_the_solution(assignment):
+    # What stock nbgrader runs in a solution's check cells: hidden probes on fresh inputs, against the reference.
+    from pathlib import Path
+
+    from autograder import spec
+    from autograder.grading import reference
+
+    solution = reference.namespace(assignment, str(Path(__file__).resolve().parents[1]))
+    checker = Checker(assignment)
+    for item in spec.load(assignment).items:
+        result = checker.run(item.id, dict(solution), hidden=True)
+        assert result.passed, (item.id, [p.message for p in result.probes if not p.passed])
