@@ -87,8 +87,11 @@ import builtins, glob, json, os
 names = [n for n in dir(builtins) if n.startswith('PLANTED')]
 found = []
 link = os.path.dirname(json.load(open(glob.glob('/tmp/.kernel-*.json')[0]))['ip'])
+# Read-only mounts are the grader's (the venv and this package, under /tmp when the course was cloned there).
+read_only = {f.split()[4] for f in open('/proc/self/mountinfo') if 'ro' in f.split()[5].split(',')}
 for top in ['/tmp', '/dev/shm', os.getcwd(), os.path.expanduser('~'), link]:
     for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in read_only]
         found += [os.path.join(folder, n) for n in dirs + files if 'planted' in n or n in ('sitecustomize.py', 'usercustomize.py', 'matplotlibrc', '.pythonrc')]
 startup_files = sorted(glob.glob('/tmp/.ipython/profile_default/startup/*.py') + glob.glob('/tmp/.ipython/profile_default/startup/*.ipy'))
 cmdlines = []
