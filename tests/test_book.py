@@ -172,8 +172,14 @@ class PageWatch:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
         page.on("request", self._request)
-        page.on("requestfailed", lambda request: self.problems.append(f"request failed: {request.url}"))
+        page.on("requestfailed", self._failed)
         page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+
+    def _failed(self, request):
+        # The browser aborts a favicon or prefetch still in flight when the test opens the next page:
+        # that is the test moving on, not a broken link (a missing file answers 404, counted below).
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _console(self, message):
         if message.type == "error":
