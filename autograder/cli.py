@@ -21,6 +21,9 @@ def cmd_generate(args) -> int:
     for assignment in assignments:
         for path in generate(root, assignment, db_url=args.db_url):
             print(f"generated {path.relative_to(root)}")
+    from autograder.grading import reference
+
+    print(f"wrote {reference.write_public_values(root).relative_to(root)}")
     # the translated exercises must carry the new code cells at once; their prose may lag (and is reported)
     regenerated = [f"{course.RELEASE_DIR}/{a}/{a}.ipynb" for a in assignments]
     for language in i18n.languages(root):

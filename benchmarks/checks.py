@@ -15,8 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import course, notebook, reference  # noqa: E402
+from autograder import course  # noqa: E402
 from autograder.checks import Checker  # noqa: E402
+from autograder.course import notebook  # noqa: E402
+from autograder.grading import reference  # noqa: E402
 
 PROMISE_S = 0.5
 

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from autograder import executors  # noqa: E402
 from autograder.grading.execute import Task  # noqa: E402
+from autograder.sandbox import executors  # noqa: E402
 from autograder.sandbox.bubblewrap import Limits, unavailable_reason  # noqa: E402
 from autograder.sandbox.forkserver import ForkServer  # noqa: E402
 

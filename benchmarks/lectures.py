@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import notebook  # noqa: E402
+from autograder.course import notebook  # noqa: E402
 
 BUDGET_S = 90.0
 

@@ -1,5 +1,7 @@
 """The in-notebook check(): instant feedback from the same decision code the grader uses."""
 
+import json
+
 import pytest
 import torch
 
@@ -70,3 +72,36 @@ def test_hidden_checks_in_the_notebook_pass_for_the_solution(assignment):
     for item in spec.load(assignment).items:
         result = checker.run(item.id, dict(solution), hidden=True)
         assert result.passed, (item.id, [p.message for p in result.probes if not p.passed])
+
+
+@pytest.mark.parametrize("assignment", ["ex07", "ex08", "ex09", "ex10"])
+def test_visible_checks_need_no_solutions_folder(assignment, monkeypatch):
+    # A notebook opened alone (Colab): visible checks compared with the reference read its stored values.
+    from pathlib import Path
+
+    from autograder import course, spec
+    from autograder.grading import reference
+
+    solution = reference.namespace(assignment, str(Path(__file__).resolve().parents[1]))
+    monkeypatch.setattr(course, "find_root", lambda *a, **k: None)
+    monkeypatch.setattr(reference, "namespace", lambda *a, **k: pytest.fail("check() ran the solution"))
+    checker = Checker(assignment)
+    for item in spec.load(assignment).items:
+        result = checker.run(item.id, dict(solution))
+        assert result.passed, (item.id, [p.message for p in result.probes if not p.passed])
+
+
+def test_stored_public_values_are_what_the_solution_gives():
+    from pathlib import Path
+
+    from autograder import spec
+    from autograder.grading import reference
+
+    stored = json.loads(reference.PUBLIC_VALUES.read_text(encoding="utf-8"))
+    fresh = reference.compute_public_values(Path(__file__).resolve().parents[1])
+    assert stored.keys() == fresh.keys(), "run `autograder generate` to refresh autograder/specs/public_values.json"
+    for assignment, values in fresh.items():
+        assert stored[assignment].keys() == values.keys(), assignment
+        for probe in reference.public_probes(spec.load(assignment)):
+            # within the probe's own tolerance: the last digits may differ between CPUs
+            assert probe.expect.explain(stored[assignment][probe.expr]["value"], values[probe.expr]["value"]) is None, probe.expr

@@ -73,3 +73,35 @@ def expected_values(assignment: str, root: Path, probes: list) -> list:
     for i, value in zip(wanted, evaluate(assignment, root, [probes[i].expr for i in wanted])):
         values[i] = value
     return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Public reference values: what the solution gives for the visible probes compared with it. They are
+# public constants (fixed inputs), stored in the package so that check() needs no solutions/ folder
+# (a notebook opened alone on Colab) and never runs the whole solution in a student's kernel.
+
+PUBLIC_VALUES = Path(__file__).resolve().parents[1] / "specs" / "public_values.json"
+
+
+def public_probes(the_spec) -> list:
+    from autograder.spec import Reference
+
+    return [p for item in the_spec.items for p in item.probes if not p.hidden and isinstance(p.expect, Reference)]
+
+
+def compute_public_values(root: Path) -> dict[str, dict[str, dict]]:
+    """assignment -> probe expression -> the reference result, for every visible probe compared with one."""
+    from autograder import spec
+
+    values = {}
+    for assignment in course.assignments(root):
+        probes = public_probes(spec.load(assignment))
+        if probes:
+            results = evaluate(assignment, root, [p.expr for p in probes])
+            values[assignment] = {p.expr: result for p, result in zip(probes, results)}
+    return values
+
+
+def write_public_values(root: Path) -> Path:
+    PUBLIC_VALUES.write_text(json.dumps(compute_public_values(root), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return PUBLIC_VALUES
