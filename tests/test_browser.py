@@ -9,6 +9,7 @@ sees after answering q3.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -46,44 +47,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on a copy of exercises/ex01, private settings and workspaces; shut down at the end."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    base = tmp_path_factory.mktemp("lab")
-    root_dir = base / "ex01"
-    shutil.copytree(ROOT / "exercises" / "ex01", root_dir)
+@contextlib.contextmanager
+def jupyter_server(base: Path, root: Path, **extra_env: str):
+    """JupyterLab's server on loopback in ``root``, with private config, settings and workspaces under
+    ``base``; its log in ``base / "server.log"``; shut down (kernels included) when the block ends."""
     for name in ("config", "data", "runtime", "settings", "workspaces"):
         (base / name).mkdir()
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST_"))}
     env.update({"JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_DATA_DIR": str(base / "data"),
                 "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
-                "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"), "MPLBACKEND": "agg"})
-    log = open(base / "jupyterlab.log", "w")
+                "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"), **extra_env})
+    log = open(base / "server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=root_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(["--allow-root"] if os.geteuid() == 0 else [])],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited ({proc.returncode}):\n{(base / 'jupyterlab.log').read_text()}")
+                raise RuntimeError(f"the server exited ({proc.returncode}):\n{(base / 'server.log').read_text()}")
             try:
-                with urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=5) as r:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as r:
                     if r.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not answer:\n{(base / 'jupyterlab.log').read_text()}")
+                raise RuntimeError(f"the server did not answer:\n{(base / 'server.log').read_text()}")
             time.sleep(0.5)
-        yield {"url": base_url, "token": token, "root": root_dir, "log": base / "jupyterlab.log"}
+        yield {"url": url, "token": token, "root": root, "log": base / "server.log"}
     finally:
         proc.terminate()  # SIGTERM: jupyter_server shuts its kernels down and exits
         try:
@@ -92,6 +88,18 @@ def lab(tmp_path_factory):
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a copy of exercises/ex01, private settings and workspaces; shut down at the end."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    base = tmp_path_factory.mktemp("lab")
+    root_dir = base / "ex01"
+    shutil.copytree(ROOT / "exercises" / "ex01", root_dir)
+    with jupyter_server(base, root_dir, MPLBACKEND="agg") as server:
+        yield server
 
 
 @pytest.fixture
@@ -312,45 +320,9 @@ def formgrader(graded_course, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     base = tmp_path_factory.mktemp("formgrader-server")
-    root = graded_course["root"]
-    for name in ("config", "data", "runtime", "settings", "workspaces"):
-        (base / name).mkdir()
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST_"))}
-    env.update({"JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_DATA_DIR": str(base / "data"),
-                "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
-                "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited ({proc.returncode}):\n{(base / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer:\n{(base / 'server.log').read_text()}")
-            time.sleep(0.5)
-        yield {"url": url, "token": token, "log": base / "server.log"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader's alembic for the gradebook
+    with jupyter_server(base, graded_course["root"], PATH=path) as server:
+        yield server
 
 
 PWNED_FILES = ("pwned-html.txt", "pwned-img.txt", "pwned-js.txt", "pwned-svg.txt", "pwned-md.txt", "pwned-mdimg.txt")
